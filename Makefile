@@ -1,0 +1,24 @@
+# nixbuild — make setup | demo | test | bench
+VENV ?= .venv
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test test-fast bench clean
+
+setup:
+	@./scripts/setup.sh
+
+demo: setup
+	@./scripts/demo.sh
+
+test: setup
+	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+
+# Unit tests only (no Nix builds).
+test-fast: setup
+	$(VENV)/bin/pytest -n auto -m "not nix and not e2e" $(PYTEST_ARGS)
+
+bench: setup
+	$(VENV)/bin/python -m tests.bench.run
+
+clean:
+	rm -rf examples/*/.nixbuild examples/*/nixbuild-result examples/hello-c-shell/hello

@@ -1,0 +1,105 @@
+# nixbuild's image function: a distroless-style image that holds only the
+# explicit outputs it is given, their runtime closure, and the opt-in pieces
+# (fake NSS with a non-root user, CA certificates, tzdata, /tmp).
+#
+# Called with `pkgs.callPackage ./lib/image.nix { }`; every argument below
+# mirrors a key of [image] in nixbuild.toml (README, "Config reference").
+# Uses only nixpkgs' public interface (dockerTools.streamLayeredImage,
+# dockerTools.fakeNss, dockerTools.caCertificates, tzdata, runCommand).
+{
+  lib,
+  dockerTools,
+  runCommand,
+  tzdata,
+}:
+{
+  # Image name and tag.
+  name,
+  tag,
+  # Store paths placed in the image, e.g. [ hello.bin ] (never .dev).
+  outputs,
+  # Image entrypoint, a list of strings; store paths in it count as contents.
+  entrypoint,
+  # Default arguments to the entrypoint.
+  cmd ? [ ],
+  # Environment variables (attrset of strings); they override the defaults.
+  env ? { },
+  # Working directory of the entrypoint.
+  workdir ? "/",
+  # The user the entrypoint runs as; null runs as root without an NSS entry.
+  user ? {
+    name = "nonroot";
+    uid = 65532;
+    gid = 65532;
+  },
+  # Exposed ports, e.g. [ "8080/tcp" ].
+  ports ? [ ],
+  # Image labels (attrset of strings).
+  labels ? { },
+  # CA certificates at the three standard paths, with SSL_CERT_FILE.
+  certs ? true,
+  # Time zone data at /usr/share/zoneinfo, with TZDIR.
+  withTzdata ? false,
+  # One layer per popular store path up to this many layers.
+  maxLayers ? 100,
+  # OCI architecture label; null keeps dockerTools' default for the package set.
+  architecture ? null,
+}:
+let
+  isRoot = user == null || user.uid == 0;
+
+  nss =
+    if isRoot then
+      dockerTools.fakeNss
+    else
+      dockerTools.fakeNss.override {
+        extraPasswdLines = [
+          "${user.name}:x:${toString user.uid}:${toString user.gid}:${user.name}:/home/${user.name}:/sbin/nologin"
+        ];
+        extraGroupLines = [ "${user.name}:x:${toString user.gid}:" ];
+      };
+
+  zoneinfo = runCommand "zoneinfo-usr-share" { } ''
+    mkdir -p $out/usr/share
+    ln -s ${tzdata}/share/zoneinfo $out/usr/share/zoneinfo
+  '';
+
+  defaultEnv =
+    { PATH = "/bin"; }
+    // lib.optionalAttrs certs { SSL_CERT_FILE = "/etc/ssl/certs/ca-bundle.crt"; }
+    // lib.optionalAttrs withTzdata { TZDIR = "/usr/share/zoneinfo"; };
+
+  allEnv = defaultEnv // env;
+in
+dockerTools.streamLayeredImage (
+  {
+    inherit name tag maxLayers;
+    contents =
+      outputs
+      ++ [ nss ]
+      ++ lib.optional certs dockerTools.caCertificates
+      ++ lib.optional withTzdata zoneinfo;
+    # /tmp is world-writable with the sticky bit, as in distroless.
+    extraCommands = ''
+      mkdir -m 1777 tmp
+    '';
+    config =
+      {
+        Entrypoint = entrypoint;
+        Env = lib.mapAttrsToList (k: v: "${k}=${v}") allEnv;
+        WorkingDir = workdir;
+      }
+      // lib.optionalAttrs (!isRoot) { User = "${toString user.uid}:${toString user.gid}"; }
+      // lib.optionalAttrs (cmd != [ ]) { Cmd = cmd; }
+      // lib.optionalAttrs (ports != [ ]) {
+        ExposedPorts = builtins.listToAttrs (
+          map (p: {
+            name = p;
+            value = { };
+          }) ports
+        );
+      }
+      // lib.optionalAttrs (labels != { }) { Labels = labels; };
+  }
+  // lib.optionalAttrs (architecture != null) { inherit architecture; }
+)

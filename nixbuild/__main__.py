@@ -1,0 +1,3 @@
+from nixbuild.cli import main
+
+main()

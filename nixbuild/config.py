@@ -1,0 +1,378 @@
+"""nixbuild.toml → a typed, immutable Project.
+
+Every error names the file, the key and its line, and exits with code 2
+(ConfigError). Reading uses the standard library's ``tomllib``; the line of a
+key is located by scanning the source's table headers and ``key =`` lines.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable
+
+from nixbuild import platforms
+from nixbuild.errors import ConfigError
+
+CONFIG_NAME = "nixbuild.toml"
+CONFIG_VERSION = 1
+BUILDERS = ("c", "shell")
+SOURCES = ("hostpkgs", "channel", "lock")  # plus "path:DIR"
+MAX_LAYERS_LIMIT = 125  # Docker's practical limit is about 127 layers
+
+NONROOT = ("nonroot", 65532, 65532)
+_PKG_NAME = re.compile(r"[A-Za-z0-9+_?=-][A-Za-z0-9+._?=-]*\Z")  # Nix store name chars
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._-]*\Z")
+_PROGRAM = re.compile(r"[^/\x00]+\Z")
+# https://github.com/distribution/reference grammar (path components, lowercase)
+_IMAGE_NAME = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\Z")
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PORT = re.compile(r"(\d{1,5})(?:/(tcp|udp|sctp))?\Z")
+_USER = re.compile(r"(\d+)(?::(\d+))?\Z")
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    uid: int
+    gid: int
+
+    @property
+    def spec(self) -> str:
+        return f"{self.uid}:{self.gid}"
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    version: str
+    src: str  # POSIX path relative to the project
+    builder: str
+    outputs: tuple[str, ...]
+    program: str
+    make_flags: tuple[str, ...] = ()
+    build: str | None = None  # shell mode: the build command
+    artifact: str | None = None  # shell mode: the built file, relative to the project
+
+
+@dataclass(frozen=True)
+class Image:
+    name: str
+    tag: str
+    entrypoint: tuple[str, ...] | None  # None: the package's program
+    cmd: tuple[str, ...]
+    env: tuple[tuple[str, str], ...]
+    workdir: str
+    user: User
+    ports: tuple[str, ...]
+    labels: tuple[tuple[str, str], ...]
+    certs: bool
+    tzdata: bool
+    max_layers: int
+
+
+@dataclass(frozen=True)
+class Nixpkgs:
+    source: str  # "hostpkgs" | "channel" | "lock" | "path"
+    path: str | None = None  # absolute directory for source "path"
+
+
+@dataclass(frozen=True)
+class Target:
+    platforms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    config_file: Path
+    package: Package
+    image: Image
+    nixpkgs: Nixpkgs
+    target: Target = field(default_factory=lambda: Target(platforms=()))
+
+    @property
+    def default_target(self) -> str:
+        return self.target.platforms[0]
+
+
+# ---------------------------------------------------------------------------
+# Locating keys in the source
+
+
+_HEADER = re.compile(r"\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEYLINE = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
+
+
+def _key_lines(text: str) -> dict[tuple[str, ...], int]:
+    lines: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = tuple(part.strip().strip("\"'") for part in header.group(1).split("."))
+            lines.setdefault(table, number)
+            continue
+        key = _KEYLINE.match(line)
+        if key:
+            lines.setdefault(table + (key.group(1).strip("\"'"),), number)
+    return lines
+
+
+class _Reader:
+    """Typed access to the parsed TOML, with errors that name file, key and line."""
+
+    def __init__(self, path: Path, text: str, data: dict[str, Any]):
+        self.path = path
+        self.data = data
+        self.lines = _key_lines(text)
+
+    def line_of(self, key: tuple[str, ...]) -> int | None:
+        for end in range(len(key), 0, -1):
+            if key[:end] in self.lines:
+                return self.lines[key[:end]]
+        return None
+
+    def error(self, key: tuple[str, ...], message: str, hint: str | None = None) -> ConfigError:
+        line = self.line_of(key)
+        where = f"{self.path.name}:{line}" if line else self.path.name
+        dotted = ".".join(key)
+        return ConfigError(f"{where}: {dotted}: {message}", hint=hint)
+
+    def table(self, name: str, known: set[str]) -> dict[str, Any]:
+        value = self.data.get(name, {})
+        if not isinstance(value, dict):
+            raise self.error((name,), "must be a table", hint=f"write it as [{name}]")
+        for key in value:
+            if key not in known:
+                raise self.error(
+                    (name, key),
+                    "unknown key",
+                    hint="known keys: " + ", ".join(sorted(known)),
+                )
+        return value
+
+    def get(
+        self,
+        section: str,
+        table: dict[str, Any],
+        key: str,
+        kind: type | tuple[type, ...],
+        default: Any = None,
+        required: bool = False,
+    ) -> Any:
+        if key not in table:
+            if required:
+                raise self.error((section, key), "is required", hint=f"add `{key} = …` under [{section}]")
+            return default
+        value = table[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            names = " or ".join(_type_name(k) for k in kinds)
+            raise self.error((section, key), f"must be {names}, not {_type_name(type(value))}")
+        if isinstance(value, str) and "\x00" in value:
+            raise self.error((section, key), "must not contain a NUL character")
+        return value
+
+    def str_list(self, section: str, table: dict[str, Any], key: str, default: Any = None) -> tuple[str, ...] | None:
+        value = self.get(section, table, key, list, default)
+        if value is None:
+            return None
+        for item in value:
+            if not isinstance(item, str):
+                raise self.error((section, key), f"must be a list of strings, found {_type_name(type(item))}")
+            if "\x00" in item:
+                raise self.error((section, key), "must not contain a NUL character")
+        return tuple(value)
+
+    def str_table(self, section: str, table: dict[str, Any], key: str) -> tuple[tuple[str, str], ...]:
+        value = self.get(section, table, key, dict, {})
+        items = []
+        for name, item in value.items():
+            if not isinstance(item, str):
+                raise self.error((section, key, name), f"must be a string, not {_type_name(type(item))}")
+            if "\x00" in item or "\x00" in name:
+                raise self.error((section, key, name), "must not contain a NUL character")
+            items.append((name, item))
+        return tuple(items)
+
+    def check(self, section: str, key: str, value: str, pattern: re.Pattern[str], what: str) -> str:
+        if not pattern.match(value):
+            raise self.error((section, key), f"{value!r} is not a valid {what}")
+        return value
+
+
+def _type_name(kind: type) -> str:
+    return {str: "a string", bool: "a boolean", int: "an integer", list: "a list", dict: "a table",
+            float: "a number"}.get(kind, kind.__name__)
+
+
+# ---------------------------------------------------------------------------
+# Loading
+
+
+def find_config(project_dir: Path) -> Path:
+    path = project_dir / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: no {CONFIG_NAME} here",
+            hint="run nixbuild in a project directory or pass -C DIR",
+        )
+    return path
+
+
+def load(project_dir: Path) -> Project:
+    path = find_config(project_dir)
+    text = path.read_text(encoding="utf-8", errors="strict")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path.name}: invalid TOML: {exc}", hint="check the syntax at that line") from None
+    return parse(data, text, path)
+
+
+def parse(data: dict[str, Any], text: str, path: Path) -> Project:
+    r = _Reader(path, text, data)
+    for key in data:
+        if key not in ("version", "package", "image", "nixpkgs", "target"):
+            raise r.error((key,), "unknown key", hint="known: version, [package], [image], [nixpkgs], [target]")
+    version = data.get("version", CONFIG_VERSION)
+    if version != CONFIG_VERSION or isinstance(version, bool):
+        raise r.error(("version",), f"unsupported config version {version!r}", hint=f"this nixbuild reads version {CONFIG_VERSION}")
+    root = path.parent.resolve()
+    package = _package(r, root)
+    image = _image(r, package)
+    nixpkgs = _nixpkgs(r, root)
+    target = _target(r)
+    return Project(root=root, config_file=path, package=package, image=image, nixpkgs=nixpkgs, target=target)
+
+
+def _relative_inside(r: _Reader, section: str, key: str, value: str, root: Path) -> str:
+    pure = PurePosixPath(value)
+    resolved = (root / value).resolve()
+    if pure.is_absolute() or not (resolved == root or root in resolved.parents):
+        raise r.error((section, key), f"{value!r} is outside the project", hint="use a path relative to the project directory")
+    rel = resolved.relative_to(root).as_posix()
+    return "." if rel == "" else rel
+
+
+def _package(r: _Reader, root: Path) -> Package:
+    s = "package"
+    t = r.table(s, {"name", "version", "src", "builder", "outputs", "program", "make-flags", "build", "artifact"})
+    if not t:
+        raise r.error((s,), "is required", hint="add a [package] table with at least `name`")
+    name = r.check(s, "name", r.get(s, t, "name", str, required=True), _PKG_NAME, "package name")
+    version = r.check(s, "version", r.get(s, t, "version", str, "0.0.0"), _VERSION, "version")
+    builder = r.get(s, t, "builder", str, "c")
+    if builder not in BUILDERS:
+        raise r.error((s, "builder"), f"unknown builder {builder!r}", hint="one of: " + ", ".join(BUILDERS))
+    src = _relative_inside(r, s, "src", r.get(s, t, "src", str, "."), root)
+    default_outputs = ("bin",) if builder == "c" else ("out",)
+    outputs = r.str_list(s, t, "outputs", None) or default_outputs
+    for out in outputs:
+        if not re.match(r"[a-z][a-z0-9]*\Z", out):
+            raise r.error((s, "outputs"), f"{out!r} is not a valid output name")
+        if out == "dev":
+            raise r.error((s, "outputs"), "the dev output never goes into an image", hint="name runtime outputs only, e.g. bin, lib, out")
+    if builder == "shell" and outputs != ("out",):
+        raise r.error((s, "outputs"), "a shell-built artifact has only the `out` output")
+    program = r.check(s, "program", r.get(s, t, "program", str, name), _PROGRAM, "program name")
+    make_flags = r.str_list(s, t, "make-flags", ()) or ()
+    build = r.get(s, t, "build", str)
+    artifact = r.get(s, t, "artifact", str)
+    if builder == "shell":
+        if build is None:
+            raise r.error((s, "build"), "is required for builder = \"shell\"", hint='e.g. build = "make"')
+        if artifact is None:
+            raise r.error((s, "artifact"), "is required for builder = \"shell\"", hint='the built file, e.g. artifact = "hello"')
+        artifact = _relative_inside(r, s, "artifact", artifact, root)
+        if artifact == ".":
+            raise r.error((s, "artifact"), "must name a file, not the project directory")
+    else:
+        for key, val in (("build", build), ("artifact", artifact)):
+            if val is not None:
+                raise r.error((s, key), f"only applies to builder = \"shell\", not {builder!r}")
+    return Package(name=name, version=version, src=src, builder=builder, outputs=tuple(outputs),
+                   program=program, make_flags=tuple(make_flags), build=build, artifact=artifact)
+
+
+def _image(r: _Reader, package: Package) -> Image:
+    s = "image"
+    t = r.table(s, {"name", "tag", "entrypoint", "cmd", "env", "workdir", "user", "ports", "labels", "certs",
+                    "tzdata", "max-layers"})
+    name = r.check(s, "name", r.get(s, t, "name", str, package.name.lower()), _IMAGE_NAME, "image name")
+    tag = r.check(s, "tag", r.get(s, t, "tag", str, package.version), _TAG, "image tag")
+    entrypoint = r.str_list(s, t, "entrypoint", None)
+    if entrypoint is not None and not entrypoint:
+        raise r.error((s, "entrypoint"), "must not be empty", hint="leave it out to run the package's program")
+    cmd = r.str_list(s, t, "cmd", ()) or ()
+    env = r.str_table(s, t, "env")
+    for key, _ in env:
+        if not _ENV_NAME.match(key):
+            raise r.error((s, "env", key), f"{key!r} is not a valid environment variable name")
+    workdir = r.get(s, t, "workdir", str, "/")
+    if not workdir.startswith("/"):
+        raise r.error((s, "workdir"), f"{workdir!r} must be an absolute path")
+    user = _user(r, r.get(s, t, "user", str, "nonroot"))
+    ports = []
+    for port in r.get(s, t, "ports", list, []):
+        text = str(port) if isinstance(port, int) and not isinstance(port, bool) else port
+        match = _PORT.match(text) if isinstance(text, str) else None
+        if not match or not 1 <= int(match.group(1)) <= 65535:
+            raise r.error((s, "ports"), f"{port!r} is not a port", hint='e.g. ports = [8080, "53/udp"]')
+        ports.append(f"{int(match.group(1))}/{match.group(2) or 'tcp'}")
+    labels = r.str_table(s, t, "labels")
+    certs = r.get(s, t, "certs", bool, True)
+    tzdata = r.get(s, t, "tzdata", bool, False)
+    max_layers = r.get(s, t, "max-layers", int, 100)
+    if not 2 <= max_layers <= MAX_LAYERS_LIMIT:
+        raise r.error((s, "max-layers"), f"{max_layers} is out of range 2..{MAX_LAYERS_LIMIT}",
+                      hint="Docker cannot run images with more than about 127 layers")
+    return Image(name=name, tag=tag, entrypoint=entrypoint, cmd=tuple(cmd), env=env, workdir=workdir, user=user,
+                 ports=tuple(ports), labels=labels, certs=certs, tzdata=tzdata, max_layers=max_layers)
+
+
+def _user(r: _Reader, value: str) -> User:
+    if value == "nonroot":
+        return User(*NONROOT)
+    if value == "root":
+        return User("root", 0, 0)
+    match = _USER.match(value)
+    if not match:
+        raise r.error(("image", "user"), f"{value!r} is not a user", hint='use "nonroot", "root" or "UID[:GID]"')
+    uid = int(match.group(1))
+    gid = int(match.group(2) or uid)
+    if uid > 2**32 - 2 or gid > 2**32 - 2:
+        raise r.error(("image", "user"), f"{value!r} is out of range")
+    return User("root" if uid == 0 else "app", uid, gid)
+
+
+def _nixpkgs(r: _Reader, root: Path) -> Nixpkgs:
+    s = "nixpkgs"
+    t = r.table(s, {"source"})
+    source = r.get(s, t, "source", str, "channel")
+    if source.startswith("path:"):
+        raw = source[len("path:"):]
+        if not raw:
+            raise r.error((s, "source"), "path: needs a directory", hint='e.g. source = "path:/src/nixpkgs"')
+        directory = (root / raw).resolve()
+        return Nixpkgs(source="path", path=directory.as_posix())
+    if source not in SOURCES:
+        raise r.error((s, "source"), f"unknown source {source!r}", hint="one of: hostpkgs, channel, lock, path:DIR")
+    return Nixpkgs(source=source)
+
+
+def _target(r: _Reader) -> Target:
+    s = "target"
+    t = r.table(s, {"platforms"})
+    names = r.str_list(s, t, "platforms", None) or (platforms.native_target(),)
+    for name in names:
+        if name not in platforms.TARGETS:
+            raise r.error((s, "platforms"), f"unknown target {name!r}", hint="valid targets: " + ", ".join(platforms.TARGETS))
+    return Target(platforms=tuple(dict.fromkeys(names)))
+
+
+Validator = Callable[[str], str]

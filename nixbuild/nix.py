@@ -1,0 +1,297 @@
+"""The one module that runs external commands: nix-build, nix-shell,
+nix-instantiate, nix-store, and the image stream scripts Nix builds.
+
+Every call goes through a ``Runner`` (a parameter, so unit tests can replace
+only it), is echoed in verbose mode, and returns typed results. Failures
+become ``NixFailedError`` (exit 4) naming the failing derivation with the tail
+of Nix's log, or ``NixMissingError`` (exit 3) when Nix is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from nixbuild.errors import BuildCommandError, NixFailedError, NixMissingError
+
+# Settings the offline hostpkgs set needs: no binary cache (there is none),
+# the sandbox on, and the host's /usr visible to builders (hostpkgs builds
+# from the host toolchains). Real nixpkgs needs none of this.
+HOSTPKGS_NIX_CONFIG = (
+    "substituters =",
+    "sandbox = true",
+    "sandbox-paths = /bin=/usr/bin /usr /lib=/usr/lib /lib64=/usr/lib64",
+)
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class Runner(Protocol):
+    def __call__(
+        self,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        cwd: Path | None = None,
+        on_stderr_line: Callable[[str], None] | None = None,
+        stdout_file: IO[bytes] | None = None,
+    ) -> CommandResult: ...
+
+
+def run_subprocess(
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    on_stderr_line: Callable[[str], None] | None = None,
+    stdout_file: IO[bytes] | None = None,
+) -> CommandResult:
+    """Run a command, streaming stderr line by line; stdout is captured or sent to a file."""
+    proc = subprocess.Popen(
+        list(args),
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=stdout_file if stdout_file is not None else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out_chunks: list[bytes] = []
+    reader = None
+    if stdout_file is None:
+        assert proc.stdout is not None
+        stdout = proc.stdout
+        reader = threading.Thread(target=lambda: out_chunks.append(stdout.read()), daemon=True)
+        reader.start()
+    err_lines: list[str] = []
+    assert proc.stderr is not None
+    for raw in proc.stderr:
+        line = raw.decode("utf-8", errors="replace").rstrip("\n")
+        err_lines.append(line)
+        if on_stderr_line is not None:
+            on_stderr_line(line)
+    returncode = proc.wait()
+    if reader is not None:
+        reader.join()
+    stdout_text = b"".join(out_chunks).decode("utf-8", errors="replace")
+    return CommandResult(tuple(args), returncode, stdout_text, "\n".join(err_lines))
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out_paths: tuple[str, ...]
+    built: int  # derivations built in this run (0 when everything was cached)
+
+
+@dataclass
+class _Progress:
+    """Turns nix-build's stderr into "[built/total] name" lines."""
+
+    log: Log
+    verbose: bool
+    total: int = 0
+    built: int = 0
+    _listing: bool = field(default=False, repr=False)
+
+    _PLAN = re.compile(r"^(?:these (\d+) derivations|this derivation) will be built:")
+    _BUILDING = re.compile(r"^building '(/nix/store/[^']+\.drv)'")
+
+    def __call__(self, line: str) -> None:
+        if self.verbose:
+            self.log(line)
+        plan = self._PLAN.match(line)
+        if plan:
+            self.total += int(plan.group(1) or 1)
+            return
+        building = self._BUILDING.match(line)
+        if building:
+            self.built += 1
+            if not self.verbose:
+                name = building.group(1).split("-", 1)[1].removesuffix(".drv")
+                self.log(f"[{self.built}/{max(self.total, self.built)}] building {name}")
+
+
+_DRV_FAILED = re.compile(r"builder for '(/nix/store/[^']+\.drv)' failed")
+_NOISE = re.compile(r"^(building '|these \d+ derivations|this derivation|  /nix/store/|\s*For full logs)")
+
+
+def _failure(what: str, result: CommandResult) -> NixFailedError:
+    lines = [l for l in result.stderr.splitlines() if l.strip()]
+    failed = _DRV_FAILED.search(result.stderr)
+    first_error = next((l.strip() for l in lines if l.lstrip().startswith("error:")), None)
+    if failed:
+        drv = failed.group(1)
+        message = f"{what} failed: builder for {drv} failed"
+        hint = f"see the full log with: nix log {drv}  (or re-run with -v)"
+    else:
+        message = f"{what} failed: {first_error or 'exit code ' + str(result.returncode)}"
+        hint = "re-run with -v for Nix's full output"
+    relevant = [l for l in lines if not _NOISE.match(l)]
+    details = "\n".join(relevant[-20:])
+    return NixFailedError(message, hint=hint, details=details)
+
+
+class Nix:
+    """Runs Nix commands for one project."""
+
+    def __init__(
+        self,
+        *,
+        extra_config: Sequence[str] = (),
+        verbose: bool = False,
+        log: Log = lambda line: None,
+        runner: Runner = run_subprocess,
+        base_env: Mapping[str, str] | None = None,
+    ):
+        self.verbose = verbose
+        self.log = log
+        self.runner = runner
+        env = dict(os.environ if base_env is None else base_env)
+        config_lines = [env.get("NIX_CONFIG", "").strip(), *extra_config]
+        env["NIX_CONFIG"] = "\n".join(line for line in config_lines if line)
+        if "NIX_BUILD_SHELL" not in env:
+            env["NIX_BUILD_SHELL"] = shutil.which("bash", path=env.get("PATH")) or "/bin/bash"
+        self.env = env
+
+    # -- plumbing ---------------------------------------------------------
+
+    def _run(
+        self,
+        args: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        on_stderr_line: Callable[[str], None] | None = None,
+        stdout_file: IO[bytes] | None = None,
+    ) -> CommandResult:
+        if self.verbose:
+            self.log("+ " + shlex.join(args))
+        try:
+            return self.runner(args, env=self.env, cwd=cwd, on_stderr_line=on_stderr_line, stdout_file=stdout_file)
+        except FileNotFoundError as exc:
+            raise NixMissingError(
+                f"{args[0]} not found: Nix is not installed or not on PATH",
+                hint="install Nix (Debian/Ubuntu: apt-get install nix-bin; elsewhere: https://nixos.org/download) and re-run",
+            ) from exc
+
+    def check_installed(self) -> str:
+        """Nix's version; NixMissingError when Nix cannot run."""
+        result = self._run(["nix-build", "--version"])
+        if result.returncode != 0:
+            raise NixMissingError("nix-build --version failed: " + result.stderr.strip()[:200],
+                                  hint="check your Nix installation")
+        return result.stdout.strip().split()[-1]
+
+    @staticmethod
+    def _argstrs(argstrs: Mapping[str, str]) -> list[str]:
+        out: list[str] = []
+        for key, value in argstrs.items():
+            out += ["--argstr", key, value]
+        return out
+
+    # -- evaluation ---------------------------------------------------------
+
+    def parse(self, file: Path) -> None:
+        result = self._run(["nix-instantiate", "--parse", str(file)])
+        if result.returncode != 0:
+            raise _failure(f"parsing {file.name}", result)
+
+    def eval_json(self, file: Path, attr: str | None = None, argstrs: Mapping[str, str] = {}) -> Any:
+        args = ["nix-instantiate", "--eval", "--strict", "--json", str(file), *self._argstrs(argstrs)]
+        if attr:
+            args += ["-A", attr]
+        result = self._run(args)
+        if result.returncode != 0:
+            raise _failure(f"evaluating {file.name}" + (f" -A {attr}" if attr else ""), result)
+        return json.loads(result.stdout)
+
+    # -- building -------------------------------------------------------------
+
+    def build(self, file: Path, attr: str, *, out_link: Path, argstrs: Mapping[str, str] = {}) -> BuildResult:
+        out_link.parent.mkdir(parents=True, exist_ok=True)
+        progress = _Progress(self.log, self.verbose)
+        args = ["nix-build", str(file), "-A", attr, "-o", str(out_link), *self._argstrs(argstrs)]
+        result = self._run(args, on_stderr_line=progress)
+        if result.returncode != 0:
+            raise _failure(f"nix-build -A {attr}", result)
+        paths = tuple(line.strip() for line in result.stdout.splitlines() if line.strip())
+        return BuildResult(out_paths=paths, built=progress.built)
+
+    def shell_run(
+        self, file: Path, command: str, *, cwd: Path, argstrs: Mapping[str, str] = {}, output: IO[bytes] | None = None
+    ) -> CommandResult:
+        """Run the project's build command inside ``nix-shell FILE``; its output goes to ``output``."""
+        progress = _Progress(self.log, True)  # the user's build output is always shown
+        args = ["nix-shell", str(file), *self._argstrs(argstrs), "--run", command]
+        result = self._run(args, cwd=cwd, on_stderr_line=progress, stdout_file=output)
+        if result.returncode != 0:
+            if any(line.startswith("error:") for line in result.stderr.splitlines()):
+                raise _failure("nix-shell", result)  # Nix could not set up the environment
+            raise BuildCommandError(
+                f"the build command failed in nix-shell (exit {result.returncode}): {command}",
+                hint="run `nixbuild shell` to debug it interactively",
+                details="\n".join(result.stderr.splitlines()[-20:]),
+            )
+        return result
+
+    def stream_image(self, script: Path, dest: IO[bytes]) -> None:
+        """Run a streamLayeredImage script, writing the docker-archive to ``dest``."""
+        result = self._run([str(script)], stdout_file=dest)
+        if result.returncode != 0:
+            raise _failure(f"streaming the image ({script.name})", result)
+
+    # -- store queries --------------------------------------------------------
+
+    def requisites(self, paths: Sequence[str]) -> tuple[str, ...]:
+        """The closure (``nix-store -qR``) of ``paths``, sorted."""
+        if not paths:
+            return ()
+        result = self._run(["nix-store", "--query", "--requisites", *paths])
+        if result.returncode != 0:
+            raise _failure("nix-store --query --requisites", result)
+        return tuple(sorted(l.strip() for l in result.stdout.splitlines() if l.strip()))
+
+    def references(self, path: str) -> tuple[str, ...]:
+        result = self._run(["nix-store", "--query", "--references", path])
+        if result.returncode != 0:
+            raise _failure("nix-store --query --references", result)
+        return tuple(sorted(l.strip() for l in result.stdout.splitlines() if l.strip()))
+
+    def sizes(self, paths: Sequence[str]) -> dict[str, int]:
+        """NAR size of each store path (``nix-store -q --size``)."""
+        if not paths:
+            return {}
+        result = self._run(["nix-store", "--query", "--size", *paths])
+        if result.returncode != 0:
+            raise _failure("nix-store --query --size", result)
+        values = [int(v) for v in result.stdout.split()]
+        return dict(zip(paths, values, strict=True))
+
+    def exec_shell(self, file: Path, command: str | None, *, cwd: Path, argstrs: Mapping[str, str] = {}) -> None:
+        """Replace this process with ``nix-shell FILE`` (interactive, or ``--run command``)."""
+        args = ["nix-shell", str(file), *self._argstrs(argstrs)]
+        if command is not None:
+            args += ["--run", command]
+        if self.verbose:
+            self.log("+ " + shlex.join(args))
+        os.chdir(cwd)
+        try:
+            os.execvpe(args[0], args, self.env)
+        except FileNotFoundError as exc:
+            raise NixMissingError("nix-shell not found: Nix is not installed or not on PATH",
+                                  hint="install Nix (Debian/Ubuntu: apt-get install nix-bin) and re-run") from exc

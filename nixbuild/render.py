@@ -1,0 +1,232 @@
+"""Templates → .nixbuild/: deterministic, self-contained, written atomically.
+
+``plan_files`` computes every generated file in memory (same Project ⇒ same
+bytes); ``write`` swaps the new directory into place with renames, so a
+reader never sees a half-written ``.nixbuild/`` and two concurrent runs each
+leave a complete one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from nixbuild import __version__, nixexpr, platforms
+from nixbuild.config import CONFIG_NAME, Project
+from nixbuild.errors import ConfigError
+from nixbuild.resources import nix_dir
+from nixbuild.nixexpr import Raw
+
+GENERATED_DIR = ".nixbuild"
+LOCK_NAME = "nixbuild.lock"
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str  # relative to .nixbuild/
+    status: str  # "created" | "changed" | "unchanged" | "removed"
+
+
+@dataclass(frozen=True)
+class RenderReport:
+    directory: Path
+    changes: tuple[FileChange, ...]
+
+    @property
+    def changed(self) -> bool:
+        return any(c.status != "unchanged" for c in self.changes)
+
+
+def jinja_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("nixbuild", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["nix"] = lambda value, indent=0: nixexpr.value(value, indent)
+    return env
+
+
+def _nixpkgs_expr(project: Project) -> tuple[str, str]:
+    source = project.nixpkgs.source
+    if source == "hostpkgs":
+        return "./hostpkgs", "nixbuild's offline hostpkgs (an impure stand-in for tests)"
+    if source == "channel":
+        return "<nixpkgs>", "<nixpkgs> from NIX_PATH"
+    if source == "path":
+        assert project.nixpkgs.path is not None
+        return nixexpr.absolute_path(project.nixpkgs.path), "a local nixpkgs checkout"
+    lock = project.root / LOCK_NAME
+    raise ConfigError(
+        f"{CONFIG_NAME}: nixpkgs.source: \"lock\" needs {lock.name}, which does not exist",
+        hint='pin nixpkgs with source = "path:DIR" or use source = "channel" until `nixbuild lock` exists',
+    )
+
+
+def _image_args(project: Project) -> dict[str, object]:
+    pkg, img = project.package, project.image
+    primary = pkg.outputs[0]
+    outputs = [Raw(f"(lib.getOutput {nixexpr.string(o)} package)") for o in pkg.outputs]
+    if primary == "bin":
+        program_path = Raw(f"(lib.getExe' package {nixexpr.string(pkg.program)})")
+    else:
+        program_path = Raw(f'("${{lib.getOutput {nixexpr.string(primary)} package}}/bin/" + {nixexpr.string(pkg.program)})')
+    if img.entrypoint is None:
+        entrypoint: list[object] = [program_path]
+    else:
+        first, *rest = img.entrypoint
+        if "/" in first:
+            entrypoint = [first, *rest]
+        else:
+            named = Raw(f'("${{lib.getOutput {nixexpr.string(primary)} package}}/bin/" + {nixexpr.string(first)})')
+            entrypoint = [named, *rest]
+    user = None if img.user.uid == 0 else {"name": img.user.name, "uid": img.user.uid, "gid": img.user.gid}
+    return {
+        "name": img.name,
+        "tag": img.tag,
+        "outputs": outputs,
+        "entrypoint": entrypoint,
+        "cmd": list(img.cmd),
+        "env": dict(img.env),
+        "workdir": img.workdir,
+        "user": user,
+        "ports": list(img.ports),
+        "labels": dict(img.labels),
+        "certs": img.certs,
+        "withTzdata": img.tzdata,
+        "maxLayers": img.max_layers,
+        # Explicit, so that a cross-built image is labelled right even where the
+        # package set's dockerTools would use the build machine's architecture.
+        "architecture": Raw("architecture"),
+    }
+
+
+def plan_files(project: Project) -> dict[str, bytes]:
+    """Every file of .nixbuild/, relative path → content."""
+    env = jinja_env()
+    pkg = project.package
+    nixpkgs_expr, source_comment = _nixpkgs_expr(project)
+    plats = {
+        name: {"system": platforms.get(name).system, "static": platforms.get(name).static, "architecture": platforms.get(name).oci_arch}
+        for name in project.target.platforms
+    }
+    ctx: dict[str, object] = {
+        "version": __version__,
+        "config_name": CONFIG_NAME,
+        "default_target": project.default_target,
+        "targets": list(project.target.platforms),
+        "platforms": plats,
+        "nixpkgs_expr": nixpkgs_expr,
+        "source_comment": source_comment,
+        "package": pkg,
+        "shell_name": f"{pkg.name}-shell",
+        "outputs_comment": "(" + ", ".join(pkg.outputs) + ")",
+    }
+    files: dict[str, bytes] = {}
+
+    def render(template: str, out: str, **extra: object) -> None:
+        files[out] = env.get_template(template).render(**ctx, **extra).encode()
+
+    render("default.nix.j2", "default.nix")
+    render("targets.nix.j2", "targets.nix")
+    render("pkgs.nix.j2", "pkgs.nix")
+    render("shell.nix.j2", "shell.nix")
+    if pkg.builder == "c":
+        drv_outputs = list(dict.fromkeys([*pkg.outputs, "out"]))
+        render(
+            "package-c.nix.j2",
+            "package.nix",
+            src_expr=nixexpr.project_path(pkg.src),
+            source_name=f"{pkg.name}-{pkg.version}-source",
+            drv_outputs=drv_outputs,
+            make_flags=["PREFIX=$(out)", *pkg.make_flags],
+            move_outputs=[o for o in drv_outputs if o != "out"],
+        )
+    else:
+        assert pkg.artifact is not None
+        render(
+            "package-shell.nix.j2",
+            "package.nix",
+            drv_name=f"{pkg.name}-{pkg.version}",
+            artifact_name=f"{pkg.name}-{pkg.version}-artifact",
+            artifact_expr=nixexpr.project_path(pkg.artifact),
+        )
+    render("image.nix.j2", "image.nix", image_args=_image_args(project))
+    nix = nix_dir()
+    _copy_tree(nix / "lib", "lib", files)
+    if project.nixpkgs.source == "hostpkgs":
+        _copy_tree(nix / "hostpkgs", "hostpkgs", files)
+    return dict(sorted(files.items()))
+
+
+def _copy_tree(src: Path, prefix: str, files: dict[str, bytes]) -> None:
+    for path in sorted(src.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            files[f"{prefix}/{path.relative_to(src).as_posix()}"] = path.read_bytes()
+
+
+def _existing(directory: Path) -> dict[str, bytes]:
+    if not directory.is_dir():
+        return {}
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def diff(directory: Path, files: dict[str, bytes]) -> tuple[FileChange, ...]:
+    old = _existing(directory)
+    changes = []
+    for path, content in files.items():
+        status = "created" if path not in old else ("unchanged" if old[path] == content else "changed")
+        changes.append(FileChange(path, status))
+    changes.extend(FileChange(path, "removed") for path in old if path not in files)
+    return tuple(sorted(changes, key=lambda c: c.path))
+
+
+def write(project: Project, dry_run: bool = False) -> RenderReport:
+    """Render .nixbuild/ for ``project``; replace it only if something changed."""
+    files = plan_files(project)
+    directory = project.root / GENERATED_DIR
+    changes = diff(directory, files)
+    report = RenderReport(directory=directory, changes=changes)
+    if dry_run or not report.changed:
+        return report
+    tmp = Path(tempfile.mkdtemp(prefix=".nixbuild.new-", dir=project.root))
+    try:
+        for rel, content in files.items():
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        os.chmod(tmp, 0o755)
+        _swap_into_place(tmp, directory)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return report
+
+
+def _swap_into_place(new: Path, directory: Path) -> None:
+    """Move ``new`` to ``directory``; the old one is renamed away first."""
+    for _ in range(20):
+        old = None
+        if directory.exists():
+            old = Path(tempfile.mkdtemp(prefix=".nixbuild.old-", dir=directory.parent))
+            try:
+                os.rename(directory, old / "d")
+            except FileNotFoundError:
+                pass  # another run moved it first
+        try:
+            os.rename(new, directory)
+            return
+        except OSError:
+            continue  # another run put its copy in place meanwhile; retry
+        finally:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+    raise OSError(f"could not replace {directory}: another nixbuild keeps rewriting it")

@@ -1,0 +1,97 @@
+"""Turns results into what the CLI prints: human text or JSON-ready dicts."""
+
+from __future__ import annotations
+
+from nixbuild import __version__
+from nixbuild.pipeline import BuildOutcome, ImageOutcome
+from nixbuild.render import RenderReport
+
+SCHEMA_VERSION = 1
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def image_dict(outcome: ImageOutcome) -> dict[str, object]:
+    info = outcome.info
+    return {
+        "version": SCHEMA_VERSION,
+        "nixbuild": __version__,
+        "target": outcome.target,
+        "image": str(outcome.file),
+        "reference": outcome.reference,
+        "architecture": info.architecture,
+        "variant": info.variant,
+        "os": info.os,
+        "size": info.size,
+        "config_digest": info.config_digest,
+        "layer_count": len(info.layers),
+        "layers": [{"digest": l.digest, "size": l.size, "store_paths": list(l.store_paths)} for l in info.layers],
+        "config": info.config,
+        "stream_script": outcome.stream_script,
+        "store_paths": [{"path": p.path, "size": p.size} for p in outcome.store_paths],
+        "closure_size": sum(p.size for p in outcome.store_paths),
+    }
+
+
+def image_text(outcome: ImageOutcome) -> str:
+    info = outcome.info
+    closure = sum(p.size for p in outcome.store_paths)
+    arch = info.architecture + (f"/{info.variant}" if info.variant else "")
+    lines = [
+        f"image:       {outcome.file}",
+        f"reference:   {outcome.reference}",
+        f"target:      {outcome.target} ({info.os}/{arch})",
+        f"size:        {human_size(info.size)} ({info.size} bytes), {len(info.layers)} layers",
+        f"entrypoint:  {' '.join(info.config.get('Entrypoint') or [])}",
+        f"user:        {info.config.get('User', 'root')}",
+        f"store paths: {len(outcome.store_paths)}, {human_size(closure)} ({closure} bytes)",
+    ]
+    for p in sorted(outcome.store_paths, key=lambda p: (-p.size, p.path)):
+        lines.append(f"  {human_size(p.size):>10}  {p.path}")
+    lines.append(f"load it with: docker load -i {outcome.file}   (or podman load -i …)")
+    return "\n".join(lines)
+
+
+def build_dict(outcome: BuildOutcome) -> dict[str, object]:
+    return {
+        "version": SCHEMA_VERSION,
+        "target": outcome.target,
+        "builder": outcome.builder,
+        "out_paths": list(outcome.out_paths),
+        "artifact": str(outcome.artifact) if outcome.artifact else None,
+    }
+
+
+def build_text(outcome: BuildOutcome) -> str:
+    if outcome.artifact is not None:
+        return f"built {outcome.artifact} (target {outcome.target}, in nix-shell)"
+    return "\n".join([f"built for {outcome.target}:", *(f"  {p}" for p in outcome.out_paths)])
+
+
+def render_dict(report: RenderReport, dry_run: bool) -> dict[str, object]:
+    return {
+        "version": SCHEMA_VERSION,
+        "directory": str(report.directory),
+        "dry_run": dry_run,
+        "files": [{"path": c.path, "status": c.status} for c in report.changes],
+    }
+
+
+def render_text(report: RenderReport, dry_run: bool) -> str:
+    counts: dict[str, int] = {}
+    for change in report.changes:
+        counts[change.status] = counts.get(change.status, 0) + 1
+    lines = [
+        f"  {c.status:9} {c.path}" for c in report.changes if c.status != "unchanged"
+    ]
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    verb = "would write" if dry_run else "wrote"
+    head = f"{verb} {report.directory}: {summary}" if report.changed else f"{report.directory} is up to date ({summary})"
+    return "\n".join([head, *lines])

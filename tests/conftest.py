@@ -1,0 +1,74 @@
+"""Shared fixtures: real Nix with substituters off and the sandbox on, copies
+of the examples in temporary directories, and the nixbuild CLI as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+
+NIX_CONFIG = "\n".join(
+    [
+        "substituters =",
+        "sandbox = true",
+        "sandbox-paths = /bin=/usr/bin /usr /lib=/usr/lib /lib64=/usr/lib64",
+    ]
+)
+
+
+def nix_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["NIX_CONFIG"] = NIX_CONFIG
+    env["NIX_BUILD_SHELL"] = "/bin/bash"
+    env.update(extra)
+    return env
+
+
+def run(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
+        check: bool = True, input: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(args, cwd=cwd, env=env or nix_env(), capture_output=True, text=True, input=input)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{args} failed with {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict:  # type: ignore[type-arg]
+        return json.loads(self.stdout)
+
+
+def nixbuild(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliResult:
+    """Run the real CLI in a subprocess, as a user would."""
+    proc = subprocess.run([sys.executable, "-m", "nixbuild", *args], cwd=cwd, env=env or nix_env(),
+                          capture_output=True, text=True)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def copy_example(name: str, dest: Path) -> Path:
+    target = dest / name
+    shutil.copytree(EXAMPLES / name, target, symlinks=False,
+                    ignore=shutil.ignore_patterns(".nixbuild", "nixbuild-result", "hello"))
+    return target
+
+
+@pytest.fixture
+def example(tmp_path: Path):  # type: ignore[no-untyped-def]
+    return lambda name: copy_example(name, tmp_path)
+
+
+def nix_available() -> bool:
+    return shutil.which("nix-build") is not None
