@@ -44,7 +44,9 @@ def string(value: str) -> str:
     if "\x00" in value:
         raise NixValueError("strings cannot contain NUL characters in Nix")
     if _NEEDS_JSON.search(value):
-        return f"(builtins.fromJSON {string(json.dumps(value, ensure_ascii=False))})"
+        # JSON escapes C0 controls; DEL (0x7f) it leaves alone, so escape it here.
+        encoded = json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+        return f"(builtins.fromJSON {string(encoded)})"
     out = []
     for i, ch in enumerate(value):
         if ch == "$" and value.startswith("{", i + 1):
