@@ -1,0 +1,53 @@
+# hostpkgs: an offline, impure stand-in for nixpkgs built from the host's
+# toolchains (see README.md). Called like nixpkgs (same argument names and
+# defaultness as nixpkgs' pkgs/top-level/impure.nix):
+#   import ./nix/hostpkgs { localSystem = "x86_64-linux"; overlays = [ ... ]; }
+{
+  # A system double ("x86_64-linux") or { system = ...; } / { config = ...; }.
+  localSystem ? {
+    system = args.system or builtins.currentSystem;
+  },
+  # Legacy spelling of localSystem.system.
+  system ? localSystem.system,
+  # null or equal to localSystem: native. Anything else: not yet supported.
+  crossSystem ? localSystem,
+  # nixpkgs falls back to ~/.config/nixpkgs/config.nix here; hostpkgs never
+  # reads user configuration, so builds do not depend on who runs them.
+  config ? { },
+  # `final: prev:` functions applied in order to the package set fixed point.
+  overlays ? [ ],
+  # Applied only to the last stage of a cross package set: to pkgsStatic here.
+  crossOverlays ? [ ],
+  ...
+}@args:
+
+assert args ? localSystem -> !(args ? system);
+assert args ? system -> !(args ? localSystem);
+
+let
+  lib = import ./lib.nix;
+  systems = import ./systems.nix;
+
+  buildPlatform = systems.normalise localSystem;
+  hostPlatform = if crossSystem == null then buildPlatform else systems.normalise crossSystem;
+
+  checkList =
+    what: xs:
+    if !builtins.isList xs then
+      throw "The ${what} argument to hostpkgs must be a list."
+    else if !(builtins.all lib.isFunction xs) then
+      throw "All ${what} passed to hostpkgs must be functions."
+    else
+      xs;
+in
+if buildPlatform.config != "x86_64-unknown-linux-gnu" then
+  throw "hostpkgs: localSystem ${buildPlatform.config} is not yet supported in hostpkgs (only x86_64-linux)"
+else if hostPlatform.config != buildPlatform.config then
+  throw "hostpkgs: crossSystem ${hostPlatform.config} is not yet supported in hostpkgs; use pkgsStatic for static x86_64 binaries"
+else
+  import ./stage.nix {
+    inherit lib systems buildPlatform;
+    config = if builtins.isAttrs config then config else throw "hostpkgs: config must be an attribute set";
+    overlays = checkList "overlays" overlays;
+    crossOverlays = checkList "crossOverlays" crossOverlays;
+  }
