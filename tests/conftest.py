@@ -72,3 +72,8 @@ def example(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def nix_available() -> bool:
     return shutil.which("nix-build") is not None
+
+
+def pytest_addoption(parser):  # type: ignore[no-untyped-def]
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/ from the current templates")

@@ -84,11 +84,27 @@ class Nix:
         return self._run(["nix-shell", "-I", f"hostpkgs={HOSTPKGS}", file, "--run", command])
 
 
-@pytest.fixture
-def nix(tmp_path: Path) -> Nix:
+def _require_nix() -> None:
     if shutil.which("nix-build") is None:
         pytest.skip("Nix is not installed")
+
+
+@pytest.fixture
+def nix(tmp_path: Path) -> Nix:
+    _require_nix()
     return Nix(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_nix(tmp_path_factory: pytest.TempPathFactory) -> Nix:
+    """A Nix runner shared by one test module (for evaluation-only tests)."""
+    _require_nix()
+    return Nix(tmp_path_factory.mktemp("nix"))
+
+
+@pytest.fixture(scope="session")
+def hostpkgs_dir() -> Path:
+    return HOSTPKGS
 
 
 HELLO_C = """#include <stdio.h>
@@ -114,7 +130,7 @@ def hello_src(nix: Nix) -> Path:
     return nix.workdir / "hello"
 
 
-# A hello package expression (needs hello_src); `pkgs` is in scope.
+# A hello package expression (needs hello_src); `pkgs` must be in scope.
 HELLO_DRV = """pkgs.stdenv.mkDerivation {
     pname = "hello";
     version = "1.0";
@@ -124,3 +140,9 @@ HELLO_DRV = """pkgs.stdenv.mkDerivation {
     postInstall = "moveToOutput bin \\"$bin\\"";
     meta.mainProgram = "hello";
   }"""
+
+
+@pytest.fixture(scope="session")
+def hello_drv() -> str:
+    """Nix source of the hello package (needs hello_src and `pkgs` in scope)."""
+    return HELLO_DRV

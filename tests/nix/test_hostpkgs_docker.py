@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import shutil
 import subprocess
@@ -13,36 +14,35 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HELLO_DRV, Nix
 
 pytestmark = pytest.mark.nix
 
-IMAGE_NIX = f"""let
-  pkgs = import <hostpkgs> {{ }};
+IMAGE_NIX = """let
+  pkgs = import <hostpkgs> { };
   lib = pkgs.lib;
-  hello = {HELLO_DRV};
-  args = {{
+  hello = @HELLO@;
+  args = {
     name = "Hello-App";
     tag = "t1";
     contents = [ pkgs.fakeNss ];
-    config = {{
-      Entrypoint = [ "${{lib.getExe' hello.bin "hello"}}" ];
+    config = {
+      Entrypoint = [ "${lib.getExe' hello.bin "hello"}" ];
       User = "65532:65532";
-      Env = [ "SSL_CERT_FILE=${{pkgs.cacert}}/etc/ssl/certs/ca-bundle.crt" ];
-    }};
+      Env = [ "SSL_CERT_FILE=${pkgs.cacert}/etc/ssl/certs/ca-bundle.crt" ];
+    };
     extraCommands = "mkdir -m 1777 tmp";
-  }};
-in {{
+  };
+in {
   inherit hello;
   stream = pkgs.dockerTools.streamLayeredImage args;
-  few = pkgs.dockerTools.streamLayeredImage (args // {{ maxLayers = 2; tag = null; }});
+  few = pkgs.dockerTools.streamLayeredImage (args // { maxLayers = 2; tag = null; });
   gz = pkgs.dockerTools.buildLayeredImage args;
   roots = [ hello.bin pkgs.fakeNss pkgs.cacert ];
-}}
+}
 """
 
 
-def _archive(nix: Nix, attr: str) -> Path:
+def _archive(nix, attr: str) -> Path:
     (script,) = nix.build("image.nix", attr, link=attr)
     out = nix.workdir / f"{attr}.tar"
     with out.open("wb") as f:
@@ -58,18 +58,18 @@ def _read(archive: Path) -> tuple[dict, dict, list[list[tarfile.TarInfo]]]:
         for name in manifest["Layers"]:
             data = tar.extractfile(name).read()
             assert f"sha256:{hashlib.sha256(data).hexdigest()}" in config["rootfs"]["diff_ids"]
-            with tarfile.open(fileobj=__import__("io").BytesIO(data)) as layer:
+            with tarfile.open(fileobj=io.BytesIO(data)) as layer:
                 layers.append(layer.getmembers())
     return manifest, config, layers
 
 
 @pytest.fixture
-def image_nix(nix: Nix, hello_src: Path) -> Nix:
-    nix.write("image.nix", IMAGE_NIX)
+def image_nix(nix, hello_src: Path, hello_drv: str):
+    nix.write("image.nix", IMAGE_NIX.replace("@HELLO@", hello_drv))
     return nix
 
 
-def test_stream_layered_image_is_a_valid_docker_archive(image_nix: Nix) -> None:
+def test_stream_layered_image_is_a_valid_docker_archive(image_nix) -> None:
     nix = image_nix
     archive = _archive(nix, "stream")
     if shutil.which("skopeo"):
@@ -110,7 +110,7 @@ def test_stream_layered_image_is_a_valid_docker_archive(image_nix: Nix) -> None:
     assert custom["etc/passwd"].issym()
 
 
-def test_stream_is_byte_identical_and_check_passes(image_nix: Nix) -> None:
+def test_stream_is_byte_identical_and_check_passes(image_nix) -> None:
     first = _archive(image_nix, "stream").read_bytes()
     second = _archive(image_nix, "stream").read_bytes()
     assert first == second
@@ -118,7 +118,7 @@ def test_stream_is_byte_identical_and_check_passes(image_nix: Nix) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
-def test_max_layers_merges_the_rest_and_default_tag(image_nix: Nix) -> None:
+def test_max_layers_merges_the_rest_and_default_tag(image_nix) -> None:
     manifest, config, layers = _read(_archive(image_nix, "few"))
     assert len(layers) == 2  # all store paths in one layer + customisation
     tag = image_nix.eval_json("(import ./image.nix).few.imageTag")
@@ -126,7 +126,7 @@ def test_max_layers_merges_the_rest_and_default_tag(image_nix: Nix) -> None:
     assert image_nix.eval_json("(import ./image.nix).few.imageName") == "hello-app"
 
 
-def test_build_layered_image_is_gzipped_archive(image_nix: Nix) -> None:
+def test_build_layered_image_is_gzipped_archive(image_nix) -> None:
     (out,) = image_nix.build("image.nix", "gz", link="gz")
     assert out.name.endswith("-Hello-App.tar.gz")
     stream = _archive(image_nix, "stream").read_bytes()

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HOSTPKGS, Nix
 
 INTERFACE = json.loads((Path(__file__).resolve().parents[1] / "data" / "nixpkgs-interface.json").read_text())
 
@@ -34,8 +33,8 @@ def _args_expr(path: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def hostpkgs_args(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, bool]]:
-    nix = Nix(tmp_path_factory.mktemp("iface"))
+def hostpkgs_args(module_nix) -> dict[str, dict[str, bool]]:
+    nix = module_nix
     entries = " ".join(f"{json.dumps(name)} = {_args_expr(name)};" for name in INTERFACE["functions"])
     return nix.eval_json(f"let pkgs = import <hostpkgs> {{ }}; in {{ {entries} }}")
 
@@ -60,7 +59,8 @@ def test_function_arguments_match_nixpkgs(name: str, hostpkgs_args: dict[str, di
         assert not missing, f"{name}: arguments missing or with other defaultness in hostpkgs: {missing}"
 
 
-def test_every_listed_attribute_exists(nix: Nix) -> None:
+def test_every_listed_attribute_exists(module_nix) -> None:
+    nix = module_nix
     paths = INTERFACE["attributes"]
     lists = " ".join("[ " + " ".join(json.dumps(p) for p in path.split(".")) + " ]" for path in paths)
     present = nix.eval_json(
@@ -70,5 +70,5 @@ def test_every_listed_attribute_exists(nix: Nix) -> None:
     assert not missing, f"attributes missing from hostpkgs: {missing}"
 
 
-def test_hostpkgs_dir_exists() -> None:
-    assert (HOSTPKGS / "default.nix").is_file()
+def test_hostpkgs_dir_exists(hostpkgs_dir: Path) -> None:
+    assert (hostpkgs_dir / "default.nix").is_file()

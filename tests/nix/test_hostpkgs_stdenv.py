@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HELLO_DRV, Nix
 
 pytestmark = pytest.mark.nix
 
 
-def _hello_file(nix: Nix, pkgs_expr: str = "import <hostpkgs> { }") -> str:
-    nix.write("hello.nix", f"let pkgs = {pkgs_expr}; in\n{HELLO_DRV}\n")
+@pytest.fixture
+def hello_file(nix, hello_src: Path, hello_drv: str) -> str:
+    nix.write("hello.nix", f"let pkgs = import <hostpkgs> {{ }}; in\n{hello_drv}\n")
     return "hello.nix"
 
 
@@ -25,8 +25,8 @@ def _elf_interp(path: Path) -> str:
     return ""
 
 
-def test_multi_output_hello_closure_is_bin_and_glibc(nix: Nix, hello_src: Path) -> None:
-    f = _hello_file(nix)
+def test_multi_output_hello_closure_is_bin_and_glibc(nix, hello_file: str) -> None:
+    f = hello_file
     (bin_out,) = nix.build(f, "bin", link="bin")
     (out,) = nix.build(f, "out", link="out")
     (glibc,) = nix.build("<hostpkgs>", "glibc.out", link="glibc")
@@ -38,7 +38,7 @@ def test_multi_output_hello_closure_is_bin_and_glibc(nix: Nix, hello_src: Path) 
     assert not (out / "bin").exists()
 
 
-def test_glibc_dev_is_separate_and_out_has_no_references(nix: Nix) -> None:
+def test_glibc_dev_is_separate_and_out_has_no_references(nix) -> None:
     (out,) = nix.build("<hostpkgs>", "glibc.out", link="g")
     (dev,) = nix.build("<hostpkgs>", "glibc.dev", link="g-dev")
     assert nix.closure(out) == {str(out)}
@@ -47,7 +47,7 @@ def test_glibc_dev_is_separate_and_out_has_no_references(nix: Nix) -> None:
         assert (out / "lib" / lib).is_file(), lib
 
 
-def test_pkgs_static_hello_closure_is_itself(nix: Nix, hello_src: Path) -> None:
+def test_pkgs_static_hello_closure_is_itself(nix, hello_src: Path) -> None:
     nix.write(
         "static.nix",
         """let pkgs = (import <hostpkgs> { }).pkgsStatic; in
@@ -64,7 +64,7 @@ def test_pkgs_static_hello_closure_is_itself(nix: Nix, hello_src: Path) -> None:
     assert nix.eval_json("(import <hostpkgs> { }).pkgsStatic.stdenv.hostPlatform.config") == "x86_64-unknown-linux-musl"
 
 
-def test_mkshell_nix_shell_compiles_against_store_glibc(nix: Nix, hello_src: Path) -> None:
+def test_mkshell_nix_shell_compiles_against_store_glibc(nix, hello_src: Path) -> None:
     nix.write(
         "shell.nix",
         """let pkgs = import <hostpkgs> { }; in
@@ -76,7 +76,7 @@ def test_mkshell_nix_shell_compiles_against_store_glibc(nix: Nix, hello_src: Pat
     assert _elf_interp(nix.workdir / "shell-hello") == f"{glibc}/lib/ld-linux-x86-64.so.2"
 
 
-def test_overlays_are_applied_in_order(nix: Nix) -> None:
+def test_overlays_are_applied_in_order(nix) -> None:
     result = nix.eval_json(
         """let pkgs = import <hostpkgs> { overlays = [
               (final: prev: { greeting = "hello"; who = "world"; })
@@ -87,7 +87,7 @@ def test_overlays_are_applied_in_order(nix: Nix) -> None:
     assert result == "hello, overlays"
 
 
-def test_overlay_replaces_a_dependency_everywhere(nix: Nix) -> None:
+def test_overlay_replaces_a_dependency_everywhere(nix) -> None:
     # fakeNss is callPackage'd: its symlinkJoin comes from the fixed point.
     result = nix.eval_json(
         """let pkgs = import <hostpkgs> { overlays = [ (final: prev: {
@@ -98,7 +98,7 @@ def test_overlay_replaces_a_dependency_everywhere(nix: Nix) -> None:
     assert result == ["patched-fake-nss", "patched-fake-nss-x86_64-unknown-linux-musl"]
 
 
-def test_override_and_override_attrs(nix: Nix, hello_src: Path) -> None:
+def test_override_and_override_attrs(nix, hello_src: Path) -> None:
     nix.write(
         "o.nix",
         """let
@@ -127,10 +127,10 @@ def test_override_and_override_attrs(nix: Nix, hello_src: Path) -> None:
     assert (nss / "var" / "empty").is_dir()
 
 
-def test_disallowed_requisites_fail_the_build(nix: Nix, hello_src: Path) -> None:
+def test_disallowed_requisites_fail_the_build(nix, hello_src: Path, hello_drv: str) -> None:
     nix.write(
         "d.nix",
-        f"""let pkgs = import <hostpkgs> {{ }}; hello = {HELLO_DRV}; in
+        f"""let pkgs = import <hostpkgs> {{ }}; hello = {hello_drv}; in
         pkgs.runCommand "app" {{ disallowedRequisites = [ pkgs.glibc ]; }} "ln -s ${{hello.bin}} $out"
         """,
     )
@@ -138,7 +138,7 @@ def test_disallowed_requisites_fail_the_build(nix: Nix, hello_src: Path) -> None
     assert "not allowed to refer to" in stderr and "-glibc-host" in stderr
 
 
-def test_lib_output_helpers(nix: Nix) -> None:
+def test_lib_output_helpers(nix) -> None:
     result = nix.eval_json(
         """let pkgs = import <hostpkgs> { }; lib = pkgs.lib;
               d = pkgs.writeShellScriptBin "tool" "echo hi"; in
@@ -153,8 +153,8 @@ def test_lib_output_helpers(nix: Nix) -> None:
     assert result == [True] * 6 + ["out", "dev"]
 
 
-def test_build_is_reproducible(nix: Nix, hello_src: Path) -> None:
-    f = _hello_file(nix)
+def test_build_is_reproducible(nix, hello_file: str) -> None:
+    f = hello_file
     nix.build(f, "bin", link="bin")
     proc = nix.build(f, "bin", link="bin", check=False, extra=["--check"])
     assert proc.returncode == 0, proc.stderr[-2000:]

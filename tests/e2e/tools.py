@@ -1,0 +1,39 @@
+"""Checks of built images with tools nobody here wrote: skopeo, umoci, bwrap."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import run
+
+
+def skopeo_inspect(archive: Path, *, config: bool = False) -> dict:  # type: ignore[type-arg]
+    args = ["skopeo", "inspect", *(["--config"] if config else []), f"docker-archive:{archive}"]
+    return json.loads(run(args).stdout)
+
+
+def unpack(archive: Path, workdir: Path, tag: str = "t") -> Path:
+    """docker-archive → OCI layout (skopeo copy) → rootfs (umoci unpack); returns the rootfs."""
+    layout = workdir / "oci"
+    bundle = workdir / "bundle"
+    run(["skopeo", "copy", "--quiet", f"docker-archive:{archive}", f"oci:{layout}:{tag}"])
+    run(["umoci", "unpack", "--rootless", "--image", f"{layout}:{tag}", str(bundle)])
+    return bundle / "rootfs"
+
+
+def store_paths_in(rootfs: Path) -> set[str]:
+    store = rootfs / "nix" / "store"
+    return {f"/nix/store/{p.name}" for p in store.iterdir()} if store.is_dir() else set()
+
+
+def bwrap_run(rootfs: Path, argv: list[str], *, uid: int, gid: int, env: list[str],
+              workdir: str = "/") -> str:
+    """Run argv inside the unpacked rootfs, isolated, as uid:gid, with the image's Env only."""
+    args = ["bwrap", "--bind", str(rootfs), "/", "--proc", "/proc", "--dev", "/dev",
+            "--unshare-all", "--die-with-parent", "--clearenv",
+            "--unshare-user", "--uid", str(uid), "--gid", str(gid), "--chdir", workdir]
+    for item in env:
+        key, _, value = item.partition("=")
+        args += ["--setenv", key, value]
+    return run([*args, *argv]).stdout

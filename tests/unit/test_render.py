@@ -1,0 +1,101 @@
+"""Generated .nixbuild/: golden files, determinism, atomic writes, and every
+file parses with nix-instantiate --parse."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from nixbuild import config, render
+from tests.conftest import EXAMPLES, REPO, copy_example, nix_env
+
+GOLDEN = REPO / "tests" / "golden"
+TEMPLATED = ("default.nix", "pkgs.nix", "package.nix", "image.nix", "shell.nix", "targets.nix")
+
+
+@pytest.mark.parametrize("name", ["hello-c", "hello-c-shell"])
+def test_generated_files_match_golden(name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    project = config.load(copy_example(name, tmp_path))
+    files = render.plan_files(project)
+    for rel in TEMPLATED:
+        golden = GOLDEN / name / rel
+        if request.config.getoption("--update-golden"):
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            golden.write_bytes(files[rel])
+        assert files[rel].decode() == golden.read_text(), f"{rel} differs from {golden} (refresh with --update-golden)"
+
+
+@pytest.mark.parametrize("name", ["hello-c", "hello-c-shell"])
+def test_rendering_is_deterministic_and_location_independent(name: str, tmp_path: Path) -> None:
+    a = render.plan_files(config.load(copy_example(name, tmp_path / "a")))
+    b = render.plan_files(config.load(copy_example(name, tmp_path / "b" / "deeper")))
+    assert a == b
+
+
+def test_generated_directory_is_self_contained(tmp_path: Path) -> None:
+    project = config.load(copy_example("hello-c", tmp_path))
+    files = render.plan_files(project)
+    assert "lib/image.nix" in files and "lib/source.nix" in files
+    assert "hostpkgs/default.nix" in files
+    assert files["lib/image.nix"] == (REPO / "nix/lib/image.nix").read_bytes()
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("name", ["hello-c", "hello-c-shell"])
+def test_every_generated_file_parses(name: str, tmp_path: Path) -> None:
+    project = config.load(copy_example(name, tmp_path))
+    render.write(project)
+    nix_files = sorted((project.root / ".nixbuild").rglob("*.nix"))
+    assert len(nix_files) >= len(TEMPLATED) + 2
+    proc = subprocess.run(["nix-instantiate", "--parse", *map(str, nix_files)], env=nix_env(),
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_write_reports_created_then_unchanged_then_changed(tmp_path: Path) -> None:
+    root = copy_example("hello-c", tmp_path)
+    first = render.write(config.load(root))
+    assert {c.status for c in first.changes} == {"created"}
+    stat_before = (root / ".nixbuild" / "image.nix").stat().st_mtime_ns
+    second = render.write(config.load(root))
+    assert not second.changed
+    assert (root / ".nixbuild" / "image.nix").stat().st_mtime_ns == stat_before
+    toml = root / "nixbuild.toml"
+    toml.write_text(toml.read_text().replace('tag = "1.0.0"', 'tag = "1.0.1"'))
+    third = render.write(config.load(root))
+    statuses = {c.path: c.status for c in third.changes}
+    assert statuses["image.nix"] == "changed" and statuses["package.nix"] == "unchanged"
+    assert '"1.0.1"' in (root / ".nixbuild" / "image.nix").read_text()
+    assert not list(root.glob(".nixbuild.*")), "temporary directories left behind"
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    root = copy_example("hello-c", tmp_path)
+    report = render.write(config.load(root), dry_run=True)
+    assert report.changed and not (root / ".nixbuild").exists()
+
+
+def test_failed_generation_leaves_no_directory(tmp_path: Path) -> None:
+    root = copy_example("hello-c", tmp_path)
+    toml = root / "nixbuild.toml"
+    toml.write_text(toml.read_text().replace('source = "hostpkgs"', 'source = "lock"'))
+    with pytest.raises(Exception):
+        render.write(config.load(root))
+    assert not (root / ".nixbuild").exists()
+    assert not list(root.glob(".nixbuild*"))
+
+
+def test_concurrent_writes_leave_one_complete_directory(tmp_path: Path) -> None:
+    import concurrent.futures
+
+    root = copy_example("hello-c", tmp_path)
+    project = config.load(root)
+    expected = render.plan_files(project)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: render.write(project), range(8)))
+    written = {p.relative_to(root / ".nixbuild").as_posix(): p.read_bytes()
+               for p in (root / ".nixbuild").rglob("*") if p.is_file()}
+    assert written == expected
+    assert not list(root.glob(".nixbuild.*"))
