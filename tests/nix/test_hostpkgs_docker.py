@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-
 pytestmark = pytest.mark.nix
 
 IMAGE_NIX = """let
@@ -131,3 +130,21 @@ def test_build_layered_image_is_gzipped_archive(image_nix) -> None:
     assert out.name.endswith("-Hello-App.tar.gz")
     stream = _archive(image_nix, "stream").read_bytes()
     assert gzip.decompress(out.read_bytes()) == stream
+
+
+@pytest.mark.parametrize(
+    "arg",
+    ['fromImage = "x"', "includeNixDB = true", "enableFakechroot = true", 'fakeRootCommands = "true"'],
+)
+def test_unsupported_image_features_throw_clearly(nix, arg: str) -> None:
+    proc = nix._run(
+        ["nix-instantiate", "-I", f"hostpkgs={nix_hostpkgs()}", "--eval", "--strict", "--expr",
+         f'(import <hostpkgs> {{ }}).dockerTools.streamLayeredImage {{ name = "x"; {arg}; }}'],
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "not yet supported in hostpkgs" in proc.stderr
+
+
+def nix_hostpkgs() -> Path:
+    return Path(__file__).resolve().parents[2] / "nix" / "hostpkgs"

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-
 INTERFACE = json.loads((Path(__file__).resolve().parents[1] / "data" / "nixpkgs-interface.json").read_text())
 
 # callPackage'd functions: the value in the set is their result (a

@@ -90,6 +90,9 @@ rec {
           unsupported name "includeNixDB"
         else if enableFakechroot then
           unsupported name "enableFakechroot"
+        else if fakeRootCommands != "" then
+          # The host's fakeroot does not intercept chown inside the sandbox.
+          unsupported name "fakeRootCommands"
         else
           true;
 
@@ -101,20 +104,17 @@ rec {
         }
       );
 
-      # Contents joined at /, then extraCommands (and fakeRootCommands, under
-      # the host's fakeroot), tarred here so modes like 1777 survive.
+      # Contents joined at /, then extraCommands, tarred here so modes like
+      # 1777 survive.
       customisationLayer =
         runCommand "${baseName}-customisation-layer"
           {
             paths = map toString contentsList;
-            inherit extraCommands fakeRootCommands;
+            inherit extraCommands;
             inherit mtime uname gname;
             uid = toString uid;
             gid = toString gid;
-            passAsFile = [
-              "extraCommands"
-              "fakeRootCommands"
-            ];
+            passAsFile = [ "extraCommands" ];
           }
           ''
             mkdir layer
@@ -126,14 +126,7 @@ rec {
             chmod u+w layer
             (cd layer && source "$extraCommandsPath")
             mkdir $out
-            if [ -s "$fakeRootCommandsPath" ]; then
-              /usr/bin/fakeroot -- /bin/bash -e -c '
-                (cd layer && source "$fakeRootCommandsPath")
-                ${python3} ${scripts}/customisation.py layer "$out/layer.tar" "$mtime" "$uid" "$gid" "$uname" "$gname" keep-owner
-              '
-            else
-              ${python3} ${scripts}/customisation.py layer "$out/layer.tar" "$mtime" "$uid" "$gid" "$uname" "$gname"
-            fi
+            ${python3} ${scripts}/customisation.py layer "$out/layer.tar" "$mtime" "$uid" "$gid" "$uname" "$gname"
           '';
 
       graphRoots = contentsList ++ [ baseJson ];

@@ -1,6 +1,6 @@
 """Tar the customisation layer directory (symlinked contents plus whatever
 extraCommands made) deterministically: python3 customisation.py DIR OUT
-MTIME UID GID UNAME GNAME [keep-owner]."""
+MTIME UID GID UNAME GNAME."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from tarball import Owner, write_dir_layer  # noqa: E402
 
 def main() -> None:
     root, out, mtime_s, uid, gid, uname, gname = sys.argv[1:8]
-    keep_owner = len(sys.argv) > 8 and sys.argv[8] == "keep-owner"
     _, mtime = timestamp(mtime_s)
-    owner = None if keep_owner else Owner(int(uid), int(gid), uname, gname)
+    owner = Owner(int(uid), int(gid), uname, gname)
     with open(out, "wb") as f:
         write_dir_layer(f, root, mtime, owner)
 
