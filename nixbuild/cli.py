@@ -7,50 +7,15 @@ documented exit code (README, "Exit codes").
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import sys
 import traceback
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import click
 
-from nixbuild import __version__, pipeline, report
+from nixbuild import __version__
+from nixbuild.commands import build, generate, image, shell
 from nixbuild.errors import EXIT_CONFIG, EXIT_INTERRUPTED, NixbuildError
-
-
-def _log(line: str) -> None:
-    click.echo(line, err=True)
-
-
-def _common(func: Callable[..., Any]) -> Callable[..., Any]:
-    @click.option("-C", "--directory", "directory", type=click.Path(file_okay=False, path_type=Path),
-                  default=Path("."), show_default=True, help="Project directory (holds nixbuild.toml).")
-    @click.option("-v", "--verbose", is_flag=True, help="Show every command and Nix's full log.")
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return func(*args, **kwargs)
-
-    return wrapper
-
-
-def _target_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("-t", "--target", default=None, metavar="TARGET",
-                        help="Target platform, e.g. x86_64-linux (default: the first in [target] platforms).")(func)
-
-
-def _json_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")(func)
-
-
-def _emit(as_json: bool, data: dict[str, object], text: str) -> None:
-    if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=False))
-    else:
-        click.echo(text)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,57 +24,8 @@ def cli() -> None:
     """Minimal, reproducible container images from a binary's Nix closure."""
 
 
-@cli.command()
-@_common
-@_json_option
-@click.option("--dry-run", is_flag=True, help="Show what would change without writing.")
-def generate(directory: Path, verbose: bool, as_json: bool, dry_run: bool) -> None:
-    """Write the Nix expressions of .nixbuild/ from nixbuild.toml."""
-    project = pipeline.load_project(directory)
-    result = pipeline.generate(project, dry_run=dry_run)
-    _emit(as_json, report.render_dict(result, dry_run), report.render_text(result, dry_run))
-
-
-@cli.command()
-@_common
-@_target_option
-@_json_option
-def build(directory: Path, verbose: bool, target: str | None, as_json: bool) -> None:
-    """Build the package: nix-build (hermetic) or the build command in nix-shell (shell)."""
-    project = pipeline.load_project(directory)
-    nix = pipeline.make_nix(project, verbose=verbose, log=_log)
-    nix.check_installed()
-    outcome = pipeline.build(project, nix, pipeline.resolve_target(project, target), output=sys.stderr.buffer)
-    _emit(as_json, report.build_dict(outcome), report.build_text(outcome))
-
-
-@cli.command()
-@_common
-@_target_option
-@click.option("--run", "command", default=None, metavar="CMD", help="Run CMD in the shell instead of an interactive shell.")
-def shell(directory: Path, verbose: bool, target: str | None, command: str | None) -> None:
-    """Enter the build environment (nix-shell) for a target."""
-    project = pipeline.load_project(directory)
-    nix = pipeline.make_nix(project, verbose=verbose, log=_log)
-    nix.check_installed()
-    name = pipeline.resolve_target(project, target)
-    pipeline.generate(project)
-    nix.exec_shell(project.root / ".nixbuild" / "shell.nix", command, cwd=project.root, argstrs={"target": name})
-
-
-@cli.command()
-@_common
-@_target_option
-@_json_option
-@click.option("--no-build", is_flag=True, help="Shell mode: image the existing artifact without running the build command.")
-def image(directory: Path, verbose: bool, target: str | None, as_json: bool, no_build: bool) -> None:
-    """Build the image and print where it is and what is in it."""
-    project = pipeline.load_project(directory)
-    nix = pipeline.make_nix(project, verbose=verbose, log=_log)
-    nix.check_installed()
-    name = pipeline.resolve_target(project, target)
-    outcome = pipeline.image(project, nix, name, build_first=not no_build, output=sys.stderr.buffer)
-    _emit(as_json, report.image_dict(outcome), report.image_text(outcome))
+for _command in (generate.generate, build.build, shell.shell, image.image):
+    cli.add_command(_command)
 
 
 def _print_error(message: str, hint: str | None, details: str | None = None) -> None:

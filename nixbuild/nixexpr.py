@@ -108,6 +108,8 @@ def value(obj: object, indent: int = 0) -> str:
     if isinstance(obj, int):
         if not -(2**63) <= obj < 2**63:
             raise NixValueError(f"integer {obj} does not fit in Nix's 64-bit integers")
+        if obj == -(2**63):
+            return f"({obj + 1} - 1)"  # the literal 9223372036854775808 overflows
         return f"({obj})" if obj < 0 else str(obj)
     if isinstance(obj, str):
         return string(obj)

@@ -19,8 +19,8 @@ import jinja2
 from nixbuild import __version__, nixexpr, platforms
 from nixbuild.config import CONFIG_NAME, Project
 from nixbuild.errors import ConfigError
-from nixbuild.resources import nix_dir
 from nixbuild.nixexpr import Raw
+from nixbuild.resources import nix_dir
 
 GENERATED_DIR = ".nixbuild"
 LOCK_NAME = "nixbuild.lock"

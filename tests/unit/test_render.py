@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nixbuild import config, render
-from tests.conftest import EXAMPLES, REPO, copy_example, nix_env
+from tests.conftest import REPO, copy_example, nix_env
 
 GOLDEN = REPO / "tests" / "golden"
 TEMPLATED = ("default.nix", "pkgs.nix", "package.nix", "image.nix", "shell.nix", "targets.nix")

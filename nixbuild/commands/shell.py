@@ -1,0 +1,24 @@
+"""`nixbuild shell`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from nixbuild import pipeline
+from nixbuild.commands._common import common, log, target_option
+
+
+@click.command()
+@common
+@target_option
+@click.option("--run", "command", default=None, metavar="CMD", help="Run CMD in the shell instead of an interactive shell.")
+def shell(directory: Path, verbose: bool, target: str | None, command: str | None) -> None:
+    """Enter the build environment (nix-shell) for a target."""
+    project = pipeline.load_project(directory)
+    nix = pipeline.make_nix(project, verbose=verbose, log=log)
+    nix.check_installed()
+    name = pipeline.resolve_target(project, target)
+    pipeline.generate(project)
+    nix.exec_shell(project.root / ".nixbuild" / "shell.nix", command, cwd=project.root, argstrs={"target": name})
