@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   nix-bin skopeo umoci bubblewrap musl-tools patchelf busybox-static
   qemu-user-static gcc make python3-venv ca-certificates tzdata
+  gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu gcc-arm-linux-gnueabihf
+  libc6-dev-arm64-cross libc6-dev-riscv64-cross libc6-dev-armhf-cross
+  libssl-dev zlib1g-dev openssl fakeroot
+  podman runc docker-registry
 )
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
