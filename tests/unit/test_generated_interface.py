@@ -1,0 +1,74 @@
+"""Generated Nix may only use nixpkgs attributes recorded in
+tests/data/nixpkgs-interface.json (which tests/nix/test_hostpkgs_interface.py
+checks against hostpkgs, and which records real nixpkgs' interface)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from nixbuild import config, render
+from tests.conftest import REPO, copy_example
+
+INTERFACE = json.loads((REPO / "tests/data/nixpkgs-interface.json").read_text())
+ATTRIBUTES = set(INTERFACE["attributes"])
+ROOTS = ("pkgs", "lib", "dockerTools", "stdenv")
+_REF = re.compile(r"(?<![\w.'/-])(" + "|".join(ROOTS) + r")((?:\.[A-Za-z_][A-Za-z0-9_'-]*)+)")
+_FORMALS = re.compile(r"\A(?:\s*#[^\n]*\n)*\s*\{([^{}]*)\}\s*:", re.S)
+# Files whose arguments are filled by callPackage from the package set.
+CALLPACKAGED = {"package.nix", "lib/image.nix"}
+
+VARIANTS = {
+    "hello-c": [],
+    "hello-c-shell": [],
+    "hello-c+tzdata+root": [("[image]", '[image]\ntzdata = true\nuser = "root"\nports = [8080]\nlabels = { a = "b" }')],
+    "hello-c+static": [("[nixpkgs]", '[target]\nplatforms = ["x86_64-linux-static"]\n\n[nixpkgs]')],
+}
+
+
+def strip_comments(source: str) -> str:
+    return "\n".join(line.split("#", 1)[0] if not line.lstrip().startswith("#") else "" for line in source.splitlines())
+
+
+def references(source: str, callpackaged: bool = True) -> set[str]:
+    """Package-set attribute paths a Nix file uses (callPackage arguments included)."""
+    found: set[str] = set()
+    source = strip_comments(source)
+    formals = _FORMALS.match(source)
+    if formals and callpackaged:
+        for arg in formals.group(1).split(","):
+            name = arg.split("?")[0].strip()
+            if name and name != "...":
+                found.add(name)
+    for root, rest in _REF.findall(source):
+        path = rest.lstrip(".")
+        found.add(path if root == "pkgs" else f"{root}.{path}")
+    return found
+
+
+def generated(name: str, tmp_path: Path) -> dict[str, str]:
+    base, *_ = name.split("+")
+    root = copy_example(base, tmp_path)
+    toml = root / "nixbuild.toml"
+    for old, new in VARIANTS[name]:
+        toml.write_text(toml.read_text().replace(old, new))
+    files = render.plan_files(config.load(root))
+    return {k: v.decode() for k, v in files.items() if k.endswith(".nix") and not k.startswith("hostpkgs/")}
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_generated_code_uses_only_recorded_nixpkgs_attributes(name: str, tmp_path: Path) -> None:
+    files = generated(name, tmp_path)
+    assert CALLPACKAGED <= set(files)
+    unknown = {f"{path}: {ref}" for path, text in files.items()
+               for ref in references(text, callpackaged=path in CALLPACKAGED) if ref not in ATTRIBUTES}
+    assert not unknown, "generated code uses attributes not in nixpkgs-interface.json:\n" + "\n".join(sorted(unknown))
+
+
+def test_the_checker_catches_an_unrecorded_attribute() -> None:
+    refs = references("{ lib, stdenv, fooBar }:\nstdenv.mkDerivation { x = lib.notAFunction; y = pkgs.dockerTools.buildImage; }")
+    assert {"fooBar", "lib.notAFunction", "dockerTools.buildImage", "stdenv.mkDerivation"} <= refs
+    assert "fooBar" not in ATTRIBUTES and "lib.notAFunction" not in ATTRIBUTES
