@@ -15,6 +15,7 @@ import click
 
 from nixbuild import __version__
 from nixbuild.commands import build, generate, image, shell
+from nixbuild.commands import sbom
 from nixbuild.errors import EXIT_CONFIG, EXIT_INTERRUPTED, NixbuildError
 
 
@@ -24,7 +25,8 @@ def cli() -> None:
     """Minimal, reproducible container images from a binary's Nix closure."""
 
 
-for _command in (generate.generate, build.build, shell.shell, image.image):
+for _command in (generate.generate, build.build, shell.shell, image.image,
+                 sbom.sbom):
     cli.add_command(_command)
 
 
