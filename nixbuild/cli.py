@@ -14,7 +14,7 @@ import traceback
 import click
 
 from nixbuild import __version__
-from nixbuild.commands import build, generate, image, shell
+from nixbuild.commands import build, doctor, generate, image, shell
 from nixbuild.commands import sbom
 from nixbuild.errors import EXIT_CONFIG, EXIT_INTERRUPTED, NixbuildError
 
@@ -25,7 +25,7 @@ def cli() -> None:
     """Minimal, reproducible container images from a binary's Nix closure."""
 
 
-for _command in (generate.generate, build.build, shell.shell, image.image,
+for _command in (generate.generate, build.build, shell.shell, image.image, doctor.doctor,
                  sbom.sbom):
     cli.add_command(_command)
 

@@ -288,8 +288,9 @@ def _package(r: _Reader, root: Path) -> Package:
             raise r.error((s, "build"), "is required for builder = \"shell\"", hint='e.g. build = "make"')
         if artifact is None:
             raise r.error((s, "artifact"), "is required for builder = \"shell\"", hint='the built file, e.g. artifact = "hello"')
-        artifact = _relative_inside(r, s, "artifact", artifact, root)
-        if artifact == ".":
+        probe = _relative_inside(r, s, "artifact", artifact.replace("{target}", "x86_64-linux"), root)
+        artifact = PurePosixPath(artifact).as_posix().removeprefix("./")
+        if probe == "." or artifact.endswith("/"):
             raise r.error((s, "artifact"), "must name a file, not the project directory")
     else:
         for key, val in (("build", build), ("artifact", artifact)):

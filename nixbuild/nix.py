@@ -197,6 +197,18 @@ class Nix:
                                   hint="check your Nix installation")
         return result.stdout.strip().split()[-1]
 
+    def show_config(self) -> dict[str, str]:
+        """Nix's effective settings (``nix show-config``), name → value as text."""
+        result = self._run(["nix", "--extra-experimental-features", "nix-command", "show-config"])
+        if result.returncode != 0:
+            raise _failure("nix show-config", result)
+        settings = {}
+        for line in result.stdout.splitlines():
+            name, sep, value = line.partition(" = ")
+            if sep:
+                settings[name.strip()] = value.strip()
+        return settings
+
     @staticmethod
     def _argstrs(argstrs: Mapping[str, str]) -> list[str]:
         out: list[str] = []

@@ -6,16 +6,19 @@ only parses flags and prints these results.
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from nixbuild import config as config_mod
 from nixbuild import image as image_mod
-from nixbuild import platforms, render
+from nixbuild import elf, oci, platforms, render
+from nixbuild import plan as plan_mod
 from nixbuild.config import Project
-from nixbuild.errors import BuildCommandError, UsageError
+from nixbuild.errors import BuildCommandError, NixbuildError, UsageError
 from nixbuild.nix import HOSTPKGS_NIX_CONFIG, Log, Nix
 
 RESULT_DIR = "nixbuild-result"
@@ -58,20 +61,33 @@ def make_nix(project: Project, *, verbose: bool = False, log: Log = lambda line:
 
 
 def resolve_target(project: Project, target: str | None) -> str:
+    """A configured target name (the default target when None)."""
     name = target or project.default_target
-    plat = platforms.get(name)
+    platforms.get(name)  # unknown names: an error listing the valid ones
     if name not in project.target.platforms:
         raise UsageError(
             f"target {name!r} is not in [target] platforms of {config_mod.CONFIG_NAME}",
             hint="configured: " + ", ".join(project.target.platforms),
         )
-    host = platforms.host_system()
-    if plat.system != host:
-        raise UsageError(
-            f"target {name!r} needs cross compilation from {host}, which this nixbuild does not do yet",
-            hint="build a native target (" + platforms.native_target() + ")",
-        )
     return name
+
+
+def resolve_targets(project: Project, targets: tuple[str, ...]) -> tuple[str, ...]:
+    """`--target` values: none → the default; "all" → every configured target."""
+    if not targets:
+        return (project.default_target,)
+    names: list[str] = []
+    for t in targets:
+        names.extend(project.target.platforms if t == "all" else [resolve_target(project, t)])
+    return tuple(dict.fromkeys(names))
+
+
+def plan_target(nix: Nix, target: str, host: str | None = None) -> plan_mod.Plan:
+    host = host or platforms.host_system()
+    builders: tuple[plan_mod.Builder, ...] = ()
+    if not host.endswith("-linux"):
+        builders = plan_mod.parse_builders(nix.show_config().get("builders", ""))
+    return plan_mod.plan(host, platforms.get(target), builders)
 
 
 def generate(project: Project, *, dry_run: bool = False) -> render.RenderReport:
@@ -86,52 +102,79 @@ def result_dir(project: Project, target: str) -> Path:
     return project.root / RESULT_DIR / target
 
 
-def run_shell_build(project: Project, nix: Nix, target: str, output: object = None) -> Path:
+def _argstrs(plan: plan_mod.Plan) -> dict[str, str]:
+    return {"target": plan.target, "buildSystem": plan.build_system}
+
+
+def artifact_path(project: Project, target: str) -> str:
+    assert project.package.artifact is not None
+    return project.package.artifact.replace("{target}", target)
+
+
+def run_shell_build(project: Project, nix: Nix, plan: plan_mod.Plan, output: object = None) -> Path:
     """Shell mode: the project's build command in nix-shell; returns the artifact."""
     pkg = project.package
-    assert pkg.build is not None and pkg.artifact is not None
+    assert pkg.build is not None
     nix.shell_run(
         _generated(project) / "shell.nix",
         pkg.build,
         cwd=project.root,
-        argstrs={"target": target},
+        argstrs=_argstrs(plan),
         output=output,  # type: ignore[arg-type]
     )
-    artifact = project.root / pkg.artifact
+    rel = artifact_path(project, plan.target)
+    artifact = project.root / rel
     if not artifact.is_file():
         raise BuildCommandError(
-            f"the build command succeeded but did not produce {pkg.artifact}",
+            f"the build command succeeded but did not produce {rel}",
             hint=f"check [package] artifact in {config_mod.CONFIG_NAME}",
         )
+    check_artifact_arch(artifact, rel, platforms.get(plan.target))
     return artifact
+
+
+def check_artifact_arch(artifact: Path, rel: str, target: platforms.Platform) -> None:
+    """A shell-built binary must be for the target's CPU (make may skip a rebuild)."""
+    header = elf.read_header(artifact)
+    if header is not None and (header.machine, header.elf_class) != (target.elf_machine, target.elf_class):
+        raise BuildCommandError(
+            f"{rel} is an ELF binary for {header.machine_name}, but target {target.name} needs {target.cross_config}",
+            hint="build with $CC from the nix-shell and into a per-target path, e.g. artifact = \"build/{target}/app\" "
+            "with the build command using $NIXBUILD_TARGET",
+        )
 
 
 def build(project: Project, nix: Nix, target: str, output: object = None) -> BuildOutcome:
     generate(project)
+    plan = plan_target(nix, target)
     if project.package.builder == "shell":
-        artifact = run_shell_build(project, nix, target, output)
+        artifact = run_shell_build(project, nix, plan, output)
         return BuildOutcome(target=target, builder="shell", out_paths=(), artifact=artifact)
     result = nix.build(
         _generated(project),
         "package",
         out_link=result_dir(project, target) / "package",
-        argstrs={"target": target},
+        argstrs=_argstrs(plan),
     )
     return BuildOutcome(target=target, builder=project.package.builder, out_paths=result.out_paths, artifact=None)
 
 
-def image(project: Project, nix: Nix, target: str, *, build_first: bool = True, output: object = None) -> ImageOutcome:
-    generate(project)
+def image(
+    project: Project, nix: Nix, target: str, *, build_first: bool = True, output: object = None, generated: bool = False
+) -> ImageOutcome:
+    if not generated:
+        generate(project)
+    plan = plan_target(nix, target)
     if project.package.builder == "shell":
         if build_first:
-            run_shell_build(project, nix, target, output)
-        elif not (project.root / str(project.package.artifact)).is_file():
-            raise BuildCommandError(
-                f"{project.package.artifact} does not exist",
-                hint="run `nixbuild build` first, or drop --no-build",
-            )
+            run_shell_build(project, nix, plan, output)
+        else:
+            rel = artifact_path(project, target)
+            if not (project.root / rel).is_file():
+                raise BuildCommandError(f"{rel} does not exist", hint="run `nixbuild build` first, or drop --no-build")
+            check_artifact_arch(project.root / rel, rel, platforms.get(target))
     outdir = result_dir(project, target)
-    result = nix.build(_generated(project), "image", out_link=outdir / "stream", argstrs={"target": target})
+    result = nix.build(_generated(project), "image", out_link=outdir / "stream", argstrs=_argstrs(plan))
     script = result.out_paths[0]
     file = outdir / f"{project.image.name.replace('/', '-')}-{project.image.tag}.tar"
     fd, tmp_name = tempfile.mkstemp(prefix=".image-", suffix=".tar.tmp", dir=outdir)
@@ -146,3 +189,60 @@ def image(project: Project, nix: Nix, target: str, *, build_first: bool = True, 
     sizes = nix.sizes(info.store_paths)
     store_paths = tuple(StorePath(p, sizes[p]) for p in info.store_paths)
     return ImageOutcome(target=target, file=file, stream_script=script, info=info, store_paths=store_paths)
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    target: str
+    outcome: ImageOutcome | None
+    error: NixbuildError | None
+
+
+@dataclass(frozen=True)
+class ManyOutcome:
+    results: tuple[TargetResult, ...]
+    index: oci.IndexResult | None
+
+    @property
+    def failed(self) -> tuple[TargetResult, ...]:
+        return tuple(r for r in self.results if r.error is not None)
+
+
+def image_many(
+    project: Project,
+    targets: tuple[str, ...],
+    *,
+    jobs: int = 1,
+    verbose: bool = False,
+    log: Log = lambda line: None,
+    build_first: bool = True,
+    output: object = None,
+) -> ManyOutcome:
+    """Images for several targets, ``jobs`` at a time; one failure does not stop
+    the others. With more than one target and no failure, also writes the
+    multi-platform OCI index at nixbuild-result/index."""
+    generate(project)
+    # Shell builds that write one artifact path for every target must not overlap.
+    shared_artifact = project.package.builder == "shell" and "{target}" not in str(project.package.artifact)
+    artifact_lock = threading.Lock()
+
+    def one(target: str) -> TargetResult:
+        nix = make_nix(project, verbose=verbose, log=lambda line: log(f"[{target}] {line}"))
+        try:
+            if shared_artifact:
+                with artifact_lock:
+                    outcome = image(project, nix, target, build_first=build_first, output=output, generated=True)
+            else:
+                outcome = image(project, nix, target, build_first=build_first, output=output, generated=True)
+            return TargetResult(target, outcome, None)
+        except NixbuildError as exc:
+            log(f"[{target}] failed: {exc.message}")
+            return TargetResult(target, None, exc)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = tuple(pool.map(one, targets))
+    index = None
+    if len(targets) > 1 and not any(r.error for r in results):
+        images = [(platforms.get(r.target), r.outcome.file) for r in results if r.outcome]
+        index = oci.write_index(images, project.root / RESULT_DIR / "index", project.image.tag)
+    return ManyOutcome(results=results, index=index)

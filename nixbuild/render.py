@@ -109,15 +109,36 @@ def _image_args(project: Project) -> dict[str, object]:
     }
 
 
+def _artifact_expr(artifact: str) -> str:
+    """The artifact's path; ``{target}`` becomes the target name at evaluation time."""
+    if "{target}" not in artifact:
+        return nixexpr.project_path(artifact)
+    pieces = artifact.split("{target}")
+    parts = [nixexpr.string("/" + pieces[0])]
+    for piece in pieces[1:]:
+        parts.append("target")
+        if piece:
+            parts.append(nixexpr.string(piece))
+    return "(../. + " + " + ".join(parts) + ")"
+
+
+def _target_entry(p: platforms.Platform) -> dict[str, object]:
+    return {
+        "system": p.system,
+        "config": p.cross_config,
+        "static": p.static,
+        "architecture": p.oci_arch,
+        "shellEnv": platforms.shell_env(p),
+        "cargoLinkerVar": "CARGO_TARGET_" + p.rust_target.upper().replace("-", "_") + "_LINKER",
+    }
+
+
 def plan_files(project: Project) -> dict[str, bytes]:
     """Every file of .nixbuild/, relative path → content."""
     env = jinja_env()
     pkg = project.package
     nixpkgs_expr, source_comment = _nixpkgs_expr(project)
-    plats = {
-        name: {"system": platforms.get(name).system, "static": platforms.get(name).static, "architecture": platforms.get(name).oci_arch}
-        for name in project.target.platforms
-    }
+    plats = {name: _target_entry(platforms.get(name)) for name in project.target.platforms}
     ctx: dict[str, object] = {
         "version": __version__,
         "config_name": CONFIG_NAME,
@@ -129,6 +150,7 @@ def plan_files(project: Project) -> dict[str, bytes]:
         "package": pkg,
         "shell_name": f"{pkg.name}-shell",
         "outputs_comment": "(" + ", ".join(pkg.outputs) + ")",
+        "package_args": "{ inherit target; }" if pkg.builder == "shell" else "{ }",
     }
     files: dict[str, bytes] = {}
 
@@ -157,7 +179,7 @@ def plan_files(project: Project) -> dict[str, bytes]:
             "package.nix",
             drv_name=f"{pkg.name}-{pkg.version}",
             artifact_name=f"{pkg.name}-{pkg.version}-artifact",
-            artifact_expr=nixexpr.project_path(pkg.artifact),
+            artifact_expr=_artifact_expr(pkg.artifact),
         )
     render("image.nix.j2", "image.nix", image_args=_image_args(project))
     nix = nix_dir()

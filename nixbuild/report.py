@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nixbuild import __version__
-from nixbuild.pipeline import BuildOutcome, ImageOutcome
+from nixbuild.pipeline import BuildOutcome, ImageOutcome, ManyOutcome
 from nixbuild.render import RenderReport
 
 SCHEMA_VERSION = 1
@@ -95,3 +95,46 @@ def render_text(report: RenderReport, dry_run: bool) -> str:
     verb = "would write" if dry_run else "wrote"
     head = f"{verb} {report.directory}: {summary}" if report.changed else f"{report.directory} is up to date ({summary})"
     return "\n".join([head, *lines])
+
+
+def many_dict(many: ManyOutcome) -> dict[str, object]:
+    targets: list[dict[str, object]] = []
+    for r in many.results:
+        if r.outcome is not None:
+            targets.append({"status": "ok", **image_dict(r.outcome)})
+        else:
+            assert r.error is not None
+            targets.append({"target": r.target, "status": "failed", "error": r.error.message,
+                            "exit_code": r.error.exit_code})
+    index = None
+    if many.index is not None:
+        index = {
+            "layout": str(many.index.layout),
+            "tag": many.index.tag,
+            "digest": many.index.index_digest,
+            "manifests": [{"platform": e.platform, "digest": e.manifest_digest, "size": e.size}
+                          for e in many.index.entries],
+        }
+    return {"version": SCHEMA_VERSION, "nixbuild": __version__, "targets": targets, "index": index}
+
+
+def many_text(many: ManyOutcome) -> str:
+    rows = [("TARGET", "STATUS", "PLATFORM", "SIZE", "DIGEST (config)")]
+    for r in many.results:
+        if r.outcome is not None:
+            info = r.outcome.info
+            arch = info.os + "/" + info.architecture + (f"/{info.variant}" if info.variant else "")
+            rows.append((r.target, "ok", arch, human_size(info.size), info.config_digest[:19]))
+        else:
+            assert r.error is not None
+            rows.append((r.target, "FAILED", "-", "-", r.error.message[:60]))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    for r in many.results:
+        if r.outcome is not None:
+            lines.append(f"{r.target}: {r.outcome.file}")
+    if many.index is not None:
+        lines.append(f"index: {many.index.layout} (oci:{many.index.layout}:{many.index.tag}, {many.index.index_digest})")
+    elif many.failed:
+        lines.append("index: not written (a target failed)")
+    return "\n".join(lines)

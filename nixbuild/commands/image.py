@@ -8,19 +8,32 @@ from pathlib import Path
 import click
 
 from nixbuild import pipeline, report
-from nixbuild.commands._common import common, emit, json_option, log, target_option
+from nixbuild.commands._common import common, emit, json_option, log
 
 
 @click.command()
 @common
-@target_option
+@click.option("-t", "--target", "targets", multiple=True, metavar="TARGET",
+              help="Target platform (repeatable; 'all' = every target in [target] platforms). Default: the first one.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Build this many targets in parallel.")
 @json_option
 @click.option("--no-build", is_flag=True, help="Shell mode: image the existing artifact without running the build command.")
-def image(directory: Path, verbose: bool, target: str | None, as_json: bool, no_build: bool) -> None:
+def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, as_json: bool, no_build: bool) -> None:
     """Build the image and print where it is and what is in it."""
     project = pipeline.load_project(directory)
-    nix = pipeline.make_nix(project, verbose=verbose, log=log)
-    nix.check_installed()
-    name = pipeline.resolve_target(project, target)
-    outcome = pipeline.image(project, nix, name, build_first=not no_build, output=sys.stderr.buffer)
-    emit(as_json, report.image_dict(outcome), report.image_text(outcome))
+    names = pipeline.resolve_targets(project, targets)
+    pipeline.make_nix(project, verbose=verbose, log=log).check_installed()
+    if len(names) == 1:
+        nix = pipeline.make_nix(project, verbose=verbose, log=log)
+        outcome = pipeline.image(project, nix, names[0], build_first=not no_build, output=sys.stderr.buffer)
+        emit(as_json, report.image_dict(outcome), report.image_text(outcome))
+        return
+    many = pipeline.image_many(project, names, jobs=jobs, verbose=verbose, log=log, build_first=not no_build,
+                               output=sys.stderr.buffer)
+    emit(as_json, report.many_dict(many), report.many_text(many))
+    if many.failed:
+        first = many.failed[0].error
+        assert first is not None
+        raise type(first)(f"{len(many.failed)} of {len(many.results)} targets failed; first: {first.message}",
+                          hint=first.hint)

@@ -20,6 +20,8 @@ _REF = re.compile(r"(?<![\w.'/-])(" + "|".join(ROOTS) + r")((?:\.[A-Za-z_][A-Za-
 _FORMALS = re.compile(r"\A(?:\s*#[^\n]*\n)*\s*\{([^{}]*)\}\s*:", re.S)
 # Files whose arguments are filled by callPackage from the package set.
 CALLPACKAGED = {"package.nix", "lib/image.nix"}
+# Arguments default.nix passes explicitly (not package-set attributes).
+EXPLICIT_ARGS = {"target"}
 
 VARIANTS = {
     "hello-c": [],
@@ -41,7 +43,7 @@ def references(source: str, callpackaged: bool = True) -> set[str]:
     if formals and callpackaged:
         for arg in formals.group(1).split(","):
             name = arg.split("?")[0].strip()
-            if name and name != "...":
+            if name and name != "..." and name not in EXPLICIT_ARGS:
                 found.add(name)
     for root, rest in _REF.findall(source):
         path = rest.lstrip(".")

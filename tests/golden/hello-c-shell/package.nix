@@ -6,7 +6,7 @@
 # store.
 # runCommandCC has the toolchain and its libc among its inputs, so Nix's
 # reference scanning finds the store paths the binary was linked against.
-{ runCommandCC }:
+{ runCommandCC, target }:
 runCommandCC "hello-1.0.0"
   {
     artifact = builtins.path {

@@ -2,8 +2,11 @@
 # `nixbuild generate` rewrites this directory.
 #
 # The package set for a target: nixbuild's offline hostpkgs (an impure stand-in for tests).
+# Native when the target's system is the build system, else cross-compiled
+# with crossSystem (nixpkgs' pkgsCross.<name>); static targets use pkgsStatic.
 {
   target ? "x86_64-linux",
+  buildSystem ? builtins.currentSystem,
 }:
 let
   targets = import ./targets.nix;
@@ -11,12 +14,25 @@ let
     targets.${target}
       or (throw "nixbuild: target '${target}' is not configured in nixbuild.toml; configured: ${builtins.concatStringsSep ", " (builtins.attrNames targets)}");
   nixpkgs = ./hostpkgs;
-  pkgs = import nixpkgs {
-    localSystem = {
-      system = platform.system;
-    };
-    overlays = [ ];
-    config = { };
-  };
+  native = platform.system == buildSystem;
+  pkgs = import nixpkgs (
+    {
+      localSystem = {
+        system = buildSystem;
+      };
+      overlays = [ ];
+      config = { };
+    }
+    // (
+      if native then
+        { }
+      else
+        {
+          crossSystem = {
+            config = platform.config;
+          };
+        }
+    )
+  );
 in
 if platform.static then pkgs.pkgsStatic else pkgs

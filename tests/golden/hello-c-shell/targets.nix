@@ -6,7 +6,17 @@
 {
   x86_64-linux = {
     system = "x86_64-linux";
+    config = "x86_64-unknown-linux-gnu";
     static = false;
     architecture = "amd64";
+    shellEnv = {
+      NIXBUILD_TARGET = "x86_64-linux";
+      NIXBUILD_TARGET_CONFIG = "x86_64-unknown-linux-gnu";
+      CARGO_BUILD_TARGET = "x86_64-unknown-linux-gnu";
+      GOOS = "linux";
+      GOARCH = "amd64";
+      CGO_ENABLED = "1";
+    };
+    cargoLinkerVar = "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER";
   };
 }

@@ -2,12 +2,13 @@
 # `nixbuild generate` rewrites this directory.
 #
 # Self-contained: `nix-build .nixbuild -A image --argstr target TARGET` works
-# without nixbuild installed. Attributes: package, image, shell, pkgs.
+# without nixbuild installed. Attributes: package, image, shell, pkgs, targets.
 {
   target ? "x86_64-linux",
+  buildSystem ? builtins.currentSystem,
 }:
 let
-  pkgs = import ./pkgs.nix { inherit target; };
+  pkgs = import ./pkgs.nix { inherit target buildSystem; };
   package = pkgs.callPackage ./package.nix { };
 in
 {
@@ -16,6 +17,6 @@ in
     inherit pkgs package;
     architecture = (import ./targets.nix).${target}.architecture;
   };
-  shell = import ./shell.nix { inherit target; };
+  shell = import ./shell.nix { inherit target buildSystem; };
   targets = builtins.attrNames (import ./targets.nix);
 }
