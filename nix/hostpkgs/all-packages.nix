@@ -10,9 +10,7 @@
 }:
 final:
 let
-  isStatic = hostPlatform.isStatic;
   callPackage = lib.callPackageWith final;
-  inherit (callPackage ./cc-wrapper { }) wrapCC;
 
   # Host tools as packages (bin/ symlinks into /usr/bin), so expressions that
   # name e.g. coreutils or python3 evaluate; the binaries are the host's.
@@ -49,6 +47,7 @@ in
   buildPackages = sets.native;
   pkgsBuildHost = sets.native;
   pkgsStatic = sets.static;
+  pkgsCross = sets.cross;
 
   # --- standard environments ---------------------------------------------------
   stdenvNoCC = import ./stdenv {
@@ -66,23 +65,9 @@ in
   # --- C library and compilers ---------------------------------------------------
   glibc = callPackage ./glibc { };
   musl = callPackage ./musl.nix { };
-  libc = if isStatic then final.musl else final.glibc;
-  gcc =
-    if isStatic then
-      wrapCC {
-        name = "musl-gcc-wrapper-static";
-        cDriver = "/usr/bin/musl-gcc";
-        libc = final.musl;
-        linkMode = "static";
-      }
-    else
-      wrapCC {
-        name = "gcc-wrapper";
-        cDriver = "/usr/bin/gcc";
-        cxxDriver = "/usr/bin/g++";
-        libc = final.glibc;
-        linkMode = "dynamic";
-      };
+  libc = if hostPlatform.isMusl then final.musl else final.glibc;
+  # Native, cross or unavailable, per hostPlatform (cc-wrapper/toolchain.nix).
+  gcc = callPackage ./cc-wrapper/toolchain.nix { };
   binutils = final.gcc.bintools;
 
   # --- trivial builders ------------------------------------------------------------
@@ -124,4 +109,5 @@ in
     meta.mainProgram = "python3";
   };
   patchelf = hostTool "patchelf" [ "patchelf" ] { meta.mainProgram = "patchelf"; };
+  qemu-user = callPackage ./qemu-user.nix { };
 }

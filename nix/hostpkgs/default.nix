@@ -9,14 +9,17 @@
   },
   # Legacy spelling of localSystem.system.
   system ? localSystem.system,
-  # null or equal to localSystem: native. Anything else: not yet supported.
+  # null or equal to localSystem: native. Otherwise the platform to build for
+  # (same forms as localSystem, plus `isStatic`), e.g.
+  # { config = "aarch64-unknown-linux-gnu"; }.
   crossSystem ? localSystem,
   # nixpkgs falls back to ~/.config/nixpkgs/config.nix here; hostpkgs never
   # reads user configuration, so builds do not depend on who runs them.
   config ? { },
   # `final: prev:` functions applied in order to the package set fixed point.
   overlays ? [ ],
-  # Applied only to the last stage of a cross package set: to pkgsStatic here.
+  # Applied only to the last stage of a cross package set (cross and static
+  # sets here; never to buildPackages).
   crossOverlays ? [ ],
   ...
 }@args:
@@ -40,14 +43,20 @@ let
     else
       xs;
 in
-if buildPlatform.config != "x86_64-unknown-linux-gnu" then
+if buildPlatform.config != "x86_64-unknown-linux-gnu" || buildPlatform.isStatic then
   throw "hostpkgs: localSystem ${buildPlatform.config} is not yet supported in hostpkgs (only x86_64-linux)"
-else if hostPlatform.config != buildPlatform.config then
-  throw "hostpkgs: crossSystem ${hostPlatform.config} is not yet supported in hostpkgs; use pkgsStatic for static x86_64 binaries"
 else
   import ./stage.nix {
-    inherit lib systems buildPlatform;
+    inherit
+      lib
+      systems
+      buildPlatform
+      hostPlatform
+      ;
     config = if builtins.isAttrs config then config else throw "hostpkgs: config must be an attribute set";
     overlays = checkList "overlays" overlays;
     crossOverlays = checkList "crossOverlays" crossOverlays;
+    # nixpkgs' nixpkgsFun: this function again with some arguments changed
+    # (pkgsCross, pkgsStatic and a cross set's buildPackages are made so).
+    nixpkgsFun = newArgs: import ./default.nix (args // newArgs);
   }

@@ -1,12 +1,16 @@
 # Wrapped host C toolchains, shaped like nixpkgs' cc-wrapper results
 # (`stdenv.cc`): `cc`, `bintools`, `libc`, `isGNU`, `targetPrefix`, ...
+# Cross toolchains carry nixpkgs' `targetPrefix` (the target's config plus
+# "-") on every program, whatever the host calls its tools.
 { lib, stdenvNoCC }:
 let
-  # Host binutils as a package (symlinks into /usr/bin).
+  # Host binutils as a package: bin/<targetPrefix><tool> symlinks to
+  # /usr/bin/<hostToolPrefix><tool>.
   mkBintools =
     {
       libc,
       targetPrefix ? "",
+      hostToolPrefix ? "",
       dynamicLinker,
     }:
     stdenvNoCC.mkDerivation {
@@ -30,12 +34,12 @@ let
         "strings"
         "strip"
       ];
-      inherit targetPrefix;
+      inherit targetPrefix hostToolPrefix;
       buildCommand = ''
         mkdir -p "$out/bin"
         for t in $tools; do
-          if [ -e "/usr/bin/$targetPrefix$t" ]; then
-            ln -s "/usr/bin/$targetPrefix$t" "$out/bin/$targetPrefix$t"
+          if [ -e "/usr/bin/$hostToolPrefix$t" ]; then
+            ln -s "/usr/bin/$hostToolPrefix$t" "$out/bin/$targetPrefix$t"
           fi
         done
       '';
@@ -47,9 +51,13 @@ let
     };
 
   # The unwrapped compiler (nixpkgs: stdenv.cc.cc); its `lib` output carries
-  # the C++ runtime that wrapped C++ links point their RUNPATH at.
+  # the target's C++ runtime that wrapped C++ links point their RUNPATH at.
   mkUnwrapped =
-    { pname, driver }:
+    {
+      pname,
+      driver,
+      runtimeLibDir,
+    }:
     stdenvNoCC.mkDerivation {
       inherit pname;
       version = "host";
@@ -57,15 +65,16 @@ let
         "out"
         "lib"
       ];
-      hostLibDir = "/usr/lib/x86_64-linux-gnu";
-      inherit driver;
+      inherit driver runtimeLibDir;
       buildCommand = ''
         mkdir -p "$out/bin" "$lib/lib"
         ln -s "$driver" "$out/bin/$(basename "$driver")"
-        if [ "$pname" = gcc ]; then
-          cp -L "$hostLibDir/libstdc++.so.6" "$hostLibDir/libgcc_s.so.1" "$lib/lib/"
-          chmod 0555 "$lib/lib/"*
-        fi
+        for l in libstdc++.so.6 libgcc_s.so.1; do
+          if [ -n "$runtimeLibDir" ] && [ -e "$runtimeLibDir/$l" ]; then
+            cp -L "$runtimeLibDir/$l" "$lib/lib/$l"
+            chmod 0555 "$lib/lib/$l"
+          fi
+        done
       '';
       dontStrip = true;
       passthru = {
@@ -73,26 +82,45 @@ let
         isClang = false;
       };
     };
+
+  commonPassthru = {
+    isGNU = true;
+    isClang = false;
+    isCompilerRT = false;
+    nativeTools = false;
+    nativeLibc = false;
+    nativePrefix = "";
+    version = "host";
+  };
 in
 {
-  # libc: the C library package (glibc or musl); linkMode: "dynamic"
-  # (interpreter + RUNPATH into libc) or "static" (every link is -static).
+  # cDriver/cxxDriver/cppDriver: host programs (cxxDriver is used only if the
+  # host has it); libc: the C library package (glibc or musl); loader: the
+  # file name of libc's dynamic loader in ${libc}/lib; linkMode: "dynamic"
+  # (interpreter + RUNPATH into libc) or "static" (every link is -static);
+  # hostToolPrefix: prefix of the host's binutils for this target;
+  # runtimeLibDir: where the host keeps the target's libstdc++/libgcc_s.
   wrapCC =
     {
       name ? "gcc-wrapper",
       cDriver,
       cxxDriver ? null,
+      cppDriver ? "/usr/bin/cpp",
       libc,
+      loader ? "ld-linux-x86-64.so.2",
       linkMode,
       targetPrefix ? "",
+      hostToolPrefix ? "",
+      runtimeLibDir ? "/usr/lib/x86_64-linux-gnu",
     }:
     let
-      dynamicLinker = if linkMode == "static" then null else "${libc}/lib/ld-linux-x86-64.so.2";
+      dynamicLinker = if linkMode == "static" then null else "${libc}/lib/${loader}";
       cc = mkUnwrapped {
         pname = "gcc";
         driver = cDriver;
+        runtimeLibDir = if linkMode == "static" then "" else runtimeLibDir;
       };
-      bintools = mkBintools { inherit libc targetPrefix dynamicLinker; };
+      bintools = mkBintools { inherit libc targetPrefix hostToolPrefix dynamicLinker; };
     in
     stdenvNoCC.mkDerivation {
       inherit name;
@@ -100,6 +128,7 @@ in
       setupHookSrc = ./setup-hook.sh;
       inherit
         cDriver
+        cppDriver
         targetPrefix
         linkMode
         ;
@@ -121,37 +150,80 @@ in
         }
         mkWrapper "$cDriver" "$out/bin/''${targetPrefix}cc" ""
         ln -s "''${targetPrefix}cc" "$out/bin/''${targetPrefix}gcc"
-        if [ -n "$cxxDriver" ]; then
+        if [ -n "$cxxDriver" ] && [ -x "$cxxDriver" ]; then
           mkWrapper "$cxxDriver" "$out/bin/''${targetPrefix}c++" "$cxxRpath"
           ln -s "''${targetPrefix}c++" "$out/bin/''${targetPrefix}g++"
         fi
-        ln -s /usr/bin/cpp "$out/bin/''${targetPrefix}cpp"
+        ln -s "$cppDriver" "$out/bin/''${targetPrefix}cpp"
         substitute "$setupHookSrc" "$out/nix-support/setup-hook" \
           --subst-var-by targetPrefix "$targetPrefix"
         echo -n "$bintools" > "$out/nix-support/propagated-native-build-inputs"
         echo -n "$dynamicLinker" > "$out/nix-support/dynamic-linker"
       '';
-      passthru = {
+      passthru = commonPassthru // {
         inherit
           cc
           bintools
           libc
           targetPrefix
           ;
-        isGNU = true;
-        isClang = false;
-        isCompilerRT = false;
-        nativeTools = false;
-        nativeLibc = false;
-        nativePrefix = "";
         libc_bin = libc;
         libc_dev = lib.getDev libc;
         libc_lib = lib.getLib libc;
-        version = "host";
       };
       meta = {
         description = "Host ${cDriver} wrapped to link against ${libc.name} in the Nix store (impure)";
-        mainProgram = "cc";
+        mainProgram = "${targetPrefix}cc";
       };
     };
+
+  # A toolchain the host does not have: evaluates like a wrapped compiler
+  # (so drvPaths compute), and building it, or anything compiled with it,
+  # fails with `message`.
+  unavailableCC =
+    {
+      name,
+      message,
+      libc,
+      loader,
+      targetPrefix,
+    }:
+    let
+      broken =
+        pname: passthru: meta:
+        stdenvNoCC.mkDerivation {
+          inherit pname message passthru;
+          version = "host";
+          buildCommand = ''
+            echo "error: $message" >&2
+            exit 1
+          '';
+          meta = {
+            description = message;
+          } // meta;
+        };
+      cc = broken "gcc" { } { };
+      bintools = broken "${targetPrefix}binutils-wrapper" {
+        inherit libc targetPrefix;
+        dynamicLinker = "${libc}/lib/${loader}";
+        isGNU = true;
+        isLLVM = false;
+      } { };
+    in
+    broken name
+      (
+        commonPassthru
+        // {
+          inherit
+            cc
+            bintools
+            libc
+            targetPrefix
+            ;
+          libc_bin = libc;
+          libc_dev = lib.getDev libc;
+          libc_lib = lib.getLib libc;
+        }
+      )
+      { mainProgram = "${targetPrefix}cc"; };
 }
