@@ -13,7 +13,7 @@ let
   callPackage = lib.callPackageWith final;
 
   # Host tools as packages (bin/ symlinks into /usr/bin), so expressions that
-  # name e.g. coreutils or python3 evaluate; the binaries are the host's.
+  # name e.g. gnumake or python3 evaluate; the binaries are the host's.
   hostTool =
     pname: tools: extra:
     final.stdenvNoCC.mkDerivation (
@@ -30,12 +30,6 @@ let
       }
       // extra
     );
-  coreutilsTools = [
-    "basename" "cat" "chmod" "chown" "cp" "cut" "date" "dd" "df" "dirname" "du" "echo" "env"
-    "false" "head" "id" "install" "ln" "ls" "md5sum" "mkdir" "mktemp" "mv" "nproc" "od"
-    "printf" "pwd" "readlink" "realpath" "rm" "rmdir" "sha256sum" "sleep" "sort" "stat"
-    "tail" "tee" "test" "touch" "tr" "true" "uname" "uniq" "wc"
-  ];
 in
 {
   inherit lib config;
@@ -97,10 +91,17 @@ in
   fakeNss = callPackage ./build-support/fake-nss.nix { };
   dockerTools = callPackage ./docker { };
 
+  # --- packages imported from the host's Debian files, nixpkgs' outputs (pkgs/) -----
+  inherit (callPackage ./pkgs { })
+    openssl
+    zlib
+    bash
+    coreutils
+    busybox
+    ;
+
   # --- host tools -------------------------------------------------------------------
-  bash = hostTool "bash" [ "bash" "sh" ] { passthru.shellPath = "/bin/bash"; };
   bashInteractive = final.bash;
-  coreutils = hostTool "coreutils" coreutilsTools { };
   gnumake = hostTool "gnumake" [ "make" ] { meta.mainProgram = "make"; };
   gnutar = hostTool "gnutar" [ "tar" ] { meta.mainProgram = "tar"; };
   gzip = hostTool "gzip" [ "gzip" "gunzip" "zcat" ] { meta.mainProgram = "gzip"; };

@@ -1,0 +1,152 @@
+# Shared by the packages hostpkgs imports from the host's Debian
+# installation instead of building them (openssl, zlib, bash, coreutils,
+# busybox). A package is a derivation that copies host files into nixpkgs'
+# output layout inside the sandbox (/usr is visible read-only) and re-points
+# every dynamically linked ELF file at the store with patchelf
+# (./host-elf.sh), so its closure is complete and refers to nothing outside
+# the store.
+#
+# Impure, like ../glibc: the version comes from /var/lib/dpkg/status and a
+# hash of the imported host files is part of the derivation, so a host
+# upgrade yields new store paths.
+{
+  lib,
+  stdenvNoCC,
+  glibc,
+  patchelf,
+}:
+let
+  hostPlatform = stdenvNoCC.hostPlatform;
+  supported = hostPlatform.config == "x86_64-unknown-linux-gnu";
+
+  statusFile = "/var/lib/dpkg/status";
+  stanzas =
+    if builtins.pathExists statusFile then
+      lib.filter builtins.isString (builtins.split "\nPackage: " ("\n" + builtins.readFile statusFile))
+    else
+      [ ];
+
+  # The installed version of a Debian package, e.g. "1:1.2.13.dfsg-1".
+  debianVersion =
+    pname: debName:
+    let
+      prefix = "${debName}\n";
+      found = lib.filter (s: lib.hasPrefix prefix s) stanzas;
+      version = builtins.match ".*\nVersion: ([^\n]*).*" (lib.head found);
+    in
+    if found == [ ] || version == null then
+      throw "hostpkgs: ${pname} is imported from the host's Debian package ${debName}, which is not installed (hint: apt-get install ${debName})"
+    else
+      lib.head version;
+
+  # The upstream part of a Debian version: no epoch, no Debian revision, no
+  # repack suffix ("1:1.2.13.dfsg-1" -> "1.2.13").
+  upstreamVersion =
+    v:
+    let
+      noEpoch = lib.last (builtins.match "([0-9]+:)?(.*)" v);
+      noRevision =
+        let
+          m = builtins.match "(.*)-[^-]*" noEpoch;
+        in
+        if m == null then noEpoch else lib.head m;
+      noRepack = builtins.match "(.*)[.+~](dfsg|ds)[0-9]*" noRevision;
+    in
+    if noRepack == null then noRevision else lib.head noRepack;
+
+  hashHostFiles =
+    pname: debName: files:
+    let
+      missing = lib.filter (f: !builtins.pathExists f) files;
+    in
+    if missing != [ ] then
+      throw "hostpkgs: ${pname} needs ${lib.head missing} from the host's Debian package ${debName} (hint: apt-get install ${debName})"
+    else
+      builtins.hashString "sha256" (lib.concatMapStrings (builtins.hashFile "sha256") files);
+in
+{
+  # nixpkgs' lib.licenses entries used here (same attribute shape).
+  licenses = {
+    asl20 = {
+      shortName = "asl20";
+      spdxId = "Apache-2.0";
+      fullName = "Apache License 2.0";
+      url = "https://spdx.org/licenses/Apache-2.0.html";
+      free = true;
+      redistributable = true;
+      deprecated = false;
+    };
+    zlib = {
+      shortName = "zlib";
+      spdxId = "Zlib";
+      fullName = "zlib License";
+      url = "https://spdx.org/licenses/Zlib.html";
+      free = true;
+      redistributable = true;
+      deprecated = false;
+    };
+    gpl3Plus = {
+      shortName = "gpl3Plus";
+      spdxId = "GPL-3.0-or-later";
+      fullName = "GNU General Public License v3.0 or later";
+      url = "https://spdx.org/licenses/GPL-3.0-or-later.html";
+      free = true;
+      redistributable = true;
+      deprecated = false;
+    };
+    gpl2Only = {
+      shortName = "gpl2Only";
+      spdxId = "GPL-2.0-only";
+      fullName = "GNU General Public License v2.0 only";
+      url = "https://spdx.org/licenses/GPL-2.0-only.html";
+      free = true;
+      redistributable = true;
+      deprecated = false;
+    };
+  };
+
+  # A package imported from the host. Arguments: those of
+  # stdenvNoCC.mkDerivation (pname, outputs, installPhase, meta, passthru,
+  # ...) plus `debianPackage` (where the files come from: gives the version
+  # and the hint when it is missing) and `hostFiles` (absolute host paths
+  # whose content the outputs depend on; hashed into the derivation).
+  # installPhase runs with ./host-elf.sh sourced.
+  mkHostPackage =
+    {
+      pname,
+      debianPackage,
+      hostFiles,
+      meta ? { },
+      ...
+    }@args:
+    if !supported then
+      throw "hostpkgs: ${pname} is imported from the host's x86_64 glibc system and is not available for ${hostPlatform.config} (hostpkgs has it only in the native package set)"
+    else
+      stdenvNoCC.mkDerivation (
+        lib.removeAttrs args [
+          "debianPackage"
+          "hostFiles"
+        ]
+        // {
+          version = upstreamVersion (debianVersion pname debianPackage);
+          debianVersion = debianVersion pname debianPackage;
+          hostFilesHash = hashHostFiles pname debianPackage hostFiles;
+          glibcLib = "${lib.getLib glibc}/lib";
+          hostElf = ./host-elf.sh;
+          nativeBuildInputs = [ patchelf ] ++ (args.nativeBuildInputs or [ ]);
+          dontUnpack = true;
+          dontConfigure = true;
+          dontBuild = true;
+          # Debian's files are stripped already; strip on a patchelf'd file
+          # gains nothing and has broken such files before.
+          dontStrip = true;
+          preInstall = ''
+            source "$hostElf"
+          '' + (args.preInstall or "");
+          meta = {
+            platforms = [ "x86_64-linux" ];
+            description = "${pname} from the host's Debian package ${debianPackage}, imported into the store (impure)";
+          } // meta;
+        }
+      );
+}
