@@ -13,6 +13,7 @@ EXIT_CONFIG = 2  # bad nixbuild.toml or bad command-line usage
 EXIT_NIX_MISSING = 3  # Nix is not installed or not on PATH
 EXIT_NIX_FAILED = 4  # Nix evaluation or build failed
 EXIT_TOOL_FAILED = 5  # another required tool or step failed (e.g. the shell build)
+EXIT_REGISTRY = 6  # skopeo/podman/a registry failed: push, pull, load, OCI conversion
 EXIT_INTERRUPTED = 130
 
 
@@ -46,3 +47,7 @@ class NixFailedError(NixbuildError):
 
 class BuildCommandError(NixbuildError):
     exit_code = EXIT_TOOL_FAILED
+
+
+class RegistryError(NixbuildError):
+    exit_code = EXIT_REGISTRY
