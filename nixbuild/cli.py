@@ -15,7 +15,7 @@ import click
 
 from nixbuild import __version__
 from nixbuild.commands import build, doctor, generate, image, shell
-from nixbuild.commands import sbom
+from nixbuild.commands import ci, load, provenance, push, sbom
 from nixbuild.errors import EXIT_CONFIG, EXIT_INTERRUPTED, NixbuildError
 
 
@@ -26,7 +26,7 @@ def cli() -> None:
 
 
 for _command in (generate.generate, build.build, shell.shell, image.image, doctor.doctor,
-                 sbom.sbom):
+                 sbom.sbom, provenance.provenance, push.push, load.load, ci.ci):
     cli.add_command(_command)
 
 

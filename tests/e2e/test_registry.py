@@ -1,0 +1,169 @@
+"""`nixbuild push` to a real registry (Debian's docker-registry, distribution 2.8) on
+loopback, pulled back with skopeo and run with podman; `nixbuild load --podman`.
+
+A registry that cannot start skips these tests on a developer machine but
+FAILS them when the CI environment variable is set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from nixbuild.image import read_docker_archive
+from tests.conftest import copy_example, nixbuild, run
+
+pytestmark = [pytest.mark.nix, pytest.mark.e2e]
+
+REGISTRY = "/usr/bin/docker-registry"
+PODMAN_RUN = ["--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", "runc", "run", "--rm",
+              "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"registry test cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _error_line(stderr: str) -> str:
+    """The one error line, last on stderr (progress lines of a rebuild may come before it)."""
+    lines = stderr.splitlines()
+    errors = [line for line in lines if line.startswith("nixbuild: error:")]
+    assert len(errors) == 1 and lines[-1] == errors[0], stderr
+    return errors[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):  # type: ignore[no-untyped-def]
+    if not os.access(REGISTRY, os.X_OK):
+        _unavailable(f"{REGISTRY} is not installed (apt-get install docker-registry)")
+    work = tmp_path_factory.mktemp("registry")
+    port = _free_port()
+    config = work / "config.yml"
+    config.write_text(
+        "version: 0.1\n"
+        "log:\n  level: warn\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {work / 'data'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+    )
+    log = (work / "registry.log").open("wb")
+    proc = subprocess.Popen([REGISTRY, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                _unavailable(f"docker-registry did not start: {(work / 'registry.log').read_text()[-500:]}")
+            time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):  # type: ignore[no-untyped-def]
+    path = copy_example("hello-c", tmp_path_factory.mktemp("push"))
+    result = nixbuild("image", "--json", "-C", str(path))
+    assert result.returncode == 0, result.stderr
+    return path, Path(result.json()["image"])
+
+
+@pytest.fixture
+def podman(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """podman with its own store; the runroot is short (podman 4.3 refuses more than 50 characters)."""
+    if shutil.which("podman") is None or shutil.which("runc") is None:
+        _unavailable("podman and runc are not installed")
+    runroot = Path(tempfile.mkdtemp(prefix="nb-podman-", dir="/tmp"))
+    try:
+        yield ["podman", "--root", str(tmp_path / "root"), "--runroot", str(runroot)]
+    finally:
+        shutil.rmtree(runroot, ignore_errors=True)
+
+
+def test_push_pull_back_and_run(registry, project, podman, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path, archive = project
+    image = read_docker_archive(archive)
+    ref = f"{registry}/team/hello:1.0.0"
+    result = nixbuild("push", "--json", "--no-tls-verify", ref, "-C", str(path))
+    assert result.returncode == 0, result.stderr
+    pushed = result.json()
+    assert pushed["reference"] == f"docker://{ref}"
+    # The registry serves the manifest whose digest push reported, with the archive's config blob.
+    raw_manifest = run(["skopeo", "inspect", "--tls-verify=false", "--raw", f"docker://{ref}"]).stdout
+    assert pushed["digest"] == "sha256:" + __import__("hashlib").sha256(raw_manifest.encode()).hexdigest()
+    assert json.loads(raw_manifest)["config"]["digest"] == image.config_digest == pushed["config_digest"]
+    # Pulled back into an OCI layout: same filesystem layers (diff_ids), and it runs.
+    layout = tmp_path / "pulled"
+    run(["skopeo", "copy", "--quiet", "--src-tls-verify=false", f"docker://{ref}", f"oci:{layout}:pulled"])
+    index = json.loads((layout / "index.json").read_text())
+    manifest = json.loads((layout / "blobs" / "sha256" / index["manifests"][0]["digest"].split(":")[1]).read_text())
+    config = json.loads((layout / "blobs" / "sha256" / manifest["config"]["digest"].split(":")[1]).read_text())
+    assert config["rootfs"]["diff_ids"] == [layer.digest for layer in image.layers]
+    out = run([*podman, *PODMAN_RUN, f"oci:{layout}:pulled"]).stdout
+    assert out.splitlines()[0] == "Hello from nixbuild!"
+
+
+def test_push_to_plain_http_registry_with_tls_verify_is_one_line_error(registry, project) -> None:  # type: ignore[no-untyped-def]
+    path, archive = project
+    result = nixbuild("push", f"{registry}/hello:tls", "-C", str(path))
+    assert result.returncode == 6
+    line = _error_line(result.stderr)
+    assert line.startswith("nixbuild: error: pushing ") and "--no-tls-verify" in line
+
+
+def test_push_to_closed_port_is_one_line_error(project) -> None:  # type: ignore[no-untyped-def]
+    path, archive = project
+    result = nixbuild("push", "--no-tls-verify", f"127.0.0.1:{_free_port()}/hello:x", "-C", str(path))
+    assert result.returncode == 6
+    assert "connection refused" in _error_line(result.stderr)
+
+
+def test_load_into_podman_and_run(project, podman) -> None:  # type: ignore[no-untyped-def]
+    path, archive = project
+    result = nixbuild("load", "--json", "--podman", *podman[1:], "-C", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.json()["loaded"] == ["localhost/hello:1.0.0"]
+    image_id = run([*podman, "--cgroup-manager", "cgroupfs", "--events-backend", "file", "image", "inspect",
+                    "--format", "{{.Id}}", "localhost/hello:1.0.0"]).stdout.strip()
+    assert "sha256:" + image_id == read_docker_archive(archive).config_digest
+    out = run([*podman, *PODMAN_RUN, "localhost/hello:1.0.0"]).stdout
+    assert out.splitlines()[0] == "Hello from nixbuild!"
+    # The docker-archive itself runs too.
+    out = run([*podman, *PODMAN_RUN, f"docker-archive:{archive}"]).stdout
+    assert out.splitlines()[0] == "Hello from nixbuild!"
+
+
+def test_load_needs_an_engine_and_docker_without_engine_is_one_line_error(project) -> None:  # type: ignore[no-untyped-def]
+    path, archive = project
+    result = nixbuild("load", "-C", str(path))
+    assert result.returncode == 2 and "--podman" in _error_line(result.stderr)
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "info"], capture_output=True).returncode == 0:
+        pytest.skip("a Docker engine runs here")
+    result = nixbuild("load", "--docker", "-C", str(path))
+    assert result.returncode == 6
+    line = _error_line(result.stderr)
+    assert line.startswith("nixbuild: error: docker") and "--podman" in line
