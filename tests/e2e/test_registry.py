@@ -167,3 +167,36 @@ def test_load_needs_an_engine_and_docker_without_engine_is_one_line_error(projec
     assert result.returncode == 6
     line = _error_line(result.stderr)
     assert line.startswith("nixbuild: error: docker") and "--podman" in line
+
+
+def test_convert_to_oci_and_oci_archive_then_push_an_index(registry, project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    from nixbuild.registry import Containers
+
+    path, archive = project
+    containers = Containers()
+    layout = containers.convert(archive, "oci", tmp_path / "layout", tag="1.0.0")
+    packed = containers.convert(archive, "oci-archive", tmp_path / "image.oci.tar", tag="1.0.0")
+    # skopeo itself, run independently, writes the same manifest.
+    run(["skopeo", "copy", "--quiet", f"docker-archive:{archive}", f"oci:{tmp_path / 'reference'}:1.0.0"])
+    reference = json.loads((tmp_path / "reference" / "index.json").read_text())["manifests"][0]
+    assert layout.manifest_digest == packed.manifest_digest == reference["digest"]
+    inspected = json.loads(run(["skopeo", "inspect", "--raw", f"oci-archive:{packed.path}:1.0.0"]).stdout)
+    assert inspected["config"] == json.loads((tmp_path / "reference" / "blobs" / "sha256" /
+                                             reference["digest"].split(":")[1]).read_text())["config"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp leftovers
+    # An image index over that manifest, pushed with --all.
+    index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                        "manifests": [{**{k: reference[k] for k in ("mediaType", "digest", "size")},
+                                       "platform": {"architecture": "amd64", "os": "linux"}}]}).encode()
+    index_digest = hashlib.sha256(index).hexdigest()
+    (layout.path / "blobs" / "sha256" / index_digest).write_bytes(index)
+    (layout.path / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:" + index_digest,
+        "size": len(index), "annotations": {"org.opencontainers.image.ref.name": "1.0.0"}}]}))
+    pushed = containers.push_index(layout.path, f"{registry}/multi/hello:1.0.0", tls_verify=False)
+    raw = run(["skopeo", "inspect", "--tls-verify=false", "--raw", f"docker://{registry}/multi/hello:1.0.0"]).stdout
+    assert pushed.digest == "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
+    listed = json.loads(raw)
+    assert [m["platform"]["architecture"] for m in listed["manifests"]] == ["amd64"]
