@@ -134,7 +134,7 @@ def test_build_layered_image_is_gzipped_archive(image_nix) -> None:
 
 @pytest.mark.parametrize(
     "arg",
-    ['fromImage = "x"', "includeNixDB = true", "enableFakechroot = true", 'fakeRootCommands = "true"'],
+    ['fromImage = "x"', "includeNixDB = true", "enableFakechroot = true"],
 )
 def test_unsupported_image_features_throw_clearly(nix, arg: str) -> None:
     proc = nix._run(

@@ -13,6 +13,10 @@
 }:
 let
   python3 = "/usr/bin/python3";
+  # Debian's SysV-IPC fakeroot, called directly: /usr/bin/fakeroot is an
+  # alternatives link into /etc, which the sandbox does not show.
+  # (fakeroot-tcp works in the sandbox too.)
+  fakeroot = "/usr/bin/fakeroot-sysv";
   scripts = builtins.path {
     path = ./py;
     name = "docker-tools-scripts";
@@ -90,9 +94,6 @@ rec {
           unsupported name "includeNixDB"
         else if enableFakechroot then
           unsupported name "enableFakechroot"
-        else if fakeRootCommands != "" then
-          # The host's fakeroot does not intercept chown inside the sandbox.
-          unsupported name "fakeRootCommands"
         else
           true;
 
@@ -105,29 +106,55 @@ rec {
       );
 
       # Contents joined at /, then extraCommands, tarred here so modes like
-      # 1777 survive.
+      # 1777 survive. fakeRootCommands run as in nixpkgs: in the layer
+      # directory, under fakeroot, with $stdenv/setup sourced; the tar is
+      # written in the same fakeroot session so it records the faked owners.
+      # FAKEROOTDONTTRYCHOWN: in the sandbox's user namespace a real chown to
+      # an unmapped id fails with EINVAL, which fakeroot would pass on.
       customisationLayer =
         runCommand "${baseName}-customisation-layer"
           {
             paths = map toString contentsList;
-            inherit extraCommands;
+            inherit extraCommands fakeRootCommands;
             inherit mtime uname gname;
             uid = toString uid;
             gid = toString gid;
-            passAsFile = [ "extraCommands" ];
+            passAsFile = [
+              "extraCommands"
+              "fakeRootCommands"
+            ];
           }
-          ''
-            mkdir layer
-            for p in $paths; do
-              if [ -d "$p" ]; then
-                cp -rs --no-preserve=mode -T -f "$p" layer
-              fi
-            done
-            chmod u+w layer
-            (cd layer && source "$extraCommandsPath")
-            mkdir $out
-            ${python3} ${scripts}/customisation.py layer "$out/layer.tar" "$mtime" "$uid" "$gid" "$uname" "$gname"
-          '';
+          (
+            ''
+              mkdir layer
+              for p in $paths; do
+                if [ -d "$p" ]; then
+                  cp -rs --no-preserve=mode -T -f "$p" layer
+                fi
+              done
+              chmod u+w layer
+              (cd layer && source "$extraCommandsPath")
+              mkdir $out
+            ''
+            + (
+              if fakeRootCommands == "" then
+                ''
+                  ${python3} ${scripts}/customisation.py layer "$out/layer.tar" "$mtime" "$uid" "$gid" "$uname" "$gname"
+                ''
+              else
+                ''
+                  if [ ! -x ${fakeroot} ]; then
+                    echo "dockerTools.streamLayeredImage (${baseName}): fakeRootCommands needs the host's ${fakeroot} (hint: apt-get install fakeroot)" >&2
+                    exit 1
+                  fi
+                  FAKEROOTDONTTRYCHOWN=1 ${fakeroot} ${stdenv.shell} -e -c '
+                    source "$stdenv/setup"
+                    (cd layer && source "$fakeRootCommandsPath")
+                    ${python3} ${scripts}/customisation.py layer "$out/layer.tar" "$mtime" "$uid" "$gid" "$uname" "$gname" --faked-owners
+                  '
+                ''
+            )
+          );
 
       graphRoots = contentsList ++ [ baseJson ];
       graphName = i: "graph-${toString i}";

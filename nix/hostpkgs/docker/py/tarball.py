@@ -13,8 +13,9 @@ import io
 import os
 import stat
 import tarfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,18 @@ def _walk(root: str, arcroot: str) -> Iterator[tuple[str, str]]:
             yield from _walk(os.path.join(root, name), f"{arcroot}/{name}" if arcroot else name)
 
 
-def tarinfo_for(path: str, arcname: str, mtime: int, owner: Owner | None) -> tarfile.TarInfo:
+# The owner of every entry, or a function of each entry's lstat result (for
+# layers whose ownership was set under fakeroot), or None for the file's own.
+OwnerSpec = Owner | Callable[[os.stat_result], Owner] | None
+
+
+def tarinfo_for(path: str, arcname: str, mtime: int, owner: OwnerSpec) -> tarfile.TarInfo:
     st = os.lstat(path)
     info = tarfile.TarInfo(arcname)
     info.mode = stat.S_IMODE(st.st_mode)
     info.mtime = mtime
+    if callable(owner):
+        owner = owner(st)
     if owner is None:
         info.uid, info.gid, info.uname, info.gname = st.st_uid, st.st_gid, "", ""
     else:
@@ -66,7 +74,7 @@ def dir_info(arcname: str, mode: int, mtime: int, owner: Owner) -> tarfile.TarIn
 
 
 def write_tree_entries(
-    tar: tarfile.TarFile, root: str, arcroot: str, mtime: int, owner: Owner | None
+    tar: tarfile.TarFile, root: str, arcroot: str, mtime: int, owner: OwnerSpec
 ) -> None:
     """Add root (as arcroot, unless arcroot is empty) and everything below it."""
     for path, arcname in _walk(root, arcroot):
@@ -89,7 +97,7 @@ def write_store_layer(out: BinaryIO, paths: list[str], mtime: int, owner: Owner)
             write_tree_entries(tar, path, path.lstrip("/"), mtime, owner)
 
 
-def write_dir_layer(out: BinaryIO, root: str, mtime: int, owner: Owner | None) -> None:
+def write_dir_layer(out: BinaryIO, root: str, mtime: int, owner: OwnerSpec) -> None:
     """A layer holding the contents of a directory at the image root."""
     with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
         write_tree_entries(tar, root, "", mtime, owner)
