@@ -32,6 +32,14 @@ _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PORT = re.compile(r"(\d{1,5})(?:/(tcp|udp|sctp))?\Z")
 _USER = re.compile(r"(\d+)(?::(\d+))?\Z")
+_ATTR_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*\Z")
+# Closure policy: package-set attributes that must never be in an image, and
+# "@dev"/"@man"/"@doc": those outputs of the package and of its inputs.
+DEFAULT_FORBID = (
+    "bash", "bashInteractive", "dash", "zsh", "coreutils", "busybox",
+    "stdenv.cc", "stdenv.cc.cc", "gcc", "binutils", "@dev", "@man", "@doc",
+)
+FORBID_OUTPUT_CLASSES = ("@dev", "@man", "@doc")
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class Package:
     outputs: tuple[str, ...]
     program: str
     make_flags: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()  # package-set attribute paths → buildInputs
     build: str | None = None  # shell mode: the build command
     artifact: str | None = None  # shell mode: the built file, relative to the project
 
@@ -72,6 +81,9 @@ class Image:
     certs: bool
     tzdata: bool
     max_layers: int
+    extra: tuple[str, ...] = ()  # "<attribute path>.<output>", e.g. "openssl.out"
+    forbid: tuple[str, ...] = DEFAULT_FORBID
+    debug: bool = False
 
 
 @dataclass(frozen=True)
@@ -261,7 +273,8 @@ def _relative_inside(r: _Reader, section: str, key: str, value: str, root: Path)
 
 def _package(r: _Reader, root: Path) -> Package:
     s = "package"
-    t = r.table(s, {"name", "version", "src", "builder", "outputs", "program", "make-flags", "build", "artifact"})
+    t = r.table(s, {"name", "version", "src", "builder", "outputs", "program", "make-flags", "build", "artifact",
+                    "inputs"})
     if not t:
         raise r.error((s,), "is required", hint="add a [package] table with at least `name`")
     name = r.check(s, "name", r.get(s, t, "name", str, required=True), _PKG_NAME, "package name")
@@ -281,6 +294,14 @@ def _package(r: _Reader, root: Path) -> Package:
         raise r.error((s, "outputs"), "a shell-built artifact has only the `out` output")
     program = r.check(s, "program", r.get(s, t, "program", str, name), _PROGRAM, "program name")
     make_flags = r.str_list(s, t, "make-flags", ()) or ()
+    inputs = r.str_list(s, t, "inputs", ()) or ()
+    for item in inputs:
+        if not _ATTR_PATH.match(item):
+            raise r.error((s, "inputs"), f"{item!r} is not a package-set attribute path", hint='e.g. inputs = ["openssl", "zlib"]')
+    if builder == "c":
+        for out in outputs:
+            if out not in ("bin", "lib", "out"):
+                raise r.error((s, "outputs"), f"builder \"c\" makes the outputs bin, lib and out, not {out!r}")
     build = r.get(s, t, "build", str)
     artifact = r.get(s, t, "artifact", str)
     if builder == "shell":
@@ -297,13 +318,14 @@ def _package(r: _Reader, root: Path) -> Package:
             if val is not None:
                 raise r.error((s, key), f"only applies to builder = \"shell\", not {builder!r}")
     return Package(name=name, version=version, src=src, builder=builder, outputs=tuple(outputs),
-                   program=program, make_flags=tuple(make_flags), build=build, artifact=artifact)
+                   program=program, make_flags=tuple(make_flags), build=build, artifact=artifact,
+                   inputs=tuple(inputs))
 
 
 def _image(r: _Reader, package: Package) -> Image:
     s = "image"
     t = r.table(s, {"name", "tag", "entrypoint", "cmd", "env", "workdir", "user", "ports", "labels", "certs",
-                    "tzdata", "max-layers"})
+                    "tzdata", "max-layers", "extra", "forbid", "debug"})
     name = r.check(s, "name", r.get(s, t, "name", str, package.name.lower()), _IMAGE_NAME, "image name")
     tag = r.check(s, "tag", r.get(s, t, "tag", str, package.version), _TAG, "image tag")
     entrypoint = r.str_list(s, t, "entrypoint", None)
@@ -332,8 +354,24 @@ def _image(r: _Reader, package: Package) -> Image:
     if not 2 <= max_layers <= MAX_LAYERS_LIMIT:
         raise r.error((s, "max-layers"), f"{max_layers} is out of range 2..{MAX_LAYERS_LIMIT}",
                       hint="Docker cannot run images with more than about 127 layers")
+    extra = r.str_list(s, t, "extra", ()) or ()
+    for item in extra:
+        if not _ATTR_PATH.match(item):
+            raise r.error((s, "extra"), f"{item!r} is not a package output", hint='name an output: e.g. "openssl.out"')
+        if item.endswith(".dev"):
+            raise r.error((s, "extra"), f"{item!r}: the dev output never goes into an image")
+    forbid = r.str_list(s, t, "forbid", None)
+    forbid = DEFAULT_FORBID if forbid is None else forbid
+    for item in forbid:
+        if not (_ATTR_PATH.match(item) or item in FORBID_OUTPUT_CLASSES):
+            raise r.error((s, "forbid"), f"{item!r} is not a package-set attribute path or one of "
+                          + ", ".join(FORBID_OUTPUT_CLASSES))
+    debug = r.get(s, t, "debug", bool, False)
+    if debug and len(tag) > 122:
+        raise r.error((s, "tag"), "is too long for the -debug variant's tag")
     return Image(name=name, tag=tag, entrypoint=entrypoint, cmd=tuple(cmd), env=env, workdir=workdir, user=user,
-                 ports=tuple(ports), labels=labels, certs=certs, tzdata=tzdata, max_layers=max_layers)
+                 ports=tuple(ports), labels=labels, certs=certs, tzdata=tzdata, max_layers=max_layers,
+                 extra=tuple(extra), forbid=tuple(forbid), debug=debug)
 
 
 def _user(r: _Reader, value: str) -> User:

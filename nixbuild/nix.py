@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from nixbuild.errors import BuildCommandError, NixFailedError, NixMissingError
+from nixbuild.errors import BuildCommandError, NixbuildError, NixFailedError, NixMissingError
 
 # Settings the offline hostpkgs set needs: no binary cache (there is none),
 # the sandbox on, and the host's /usr visible to builders (hostpkgs builds
@@ -94,6 +94,14 @@ def run_subprocess(
 
 
 @dataclass(frozen=True)
+class PathInfo:
+    path: str
+    nar_size: int
+    nar_hash: str  # "sha256-<base64>" (SRI) as Nix prints it
+    references: tuple[str, ...]  # other store paths this one refers to (itself excluded)
+
+
+@dataclass(frozen=True)
 class BuildResult:
     out_paths: tuple[str, ...]
     built: int  # derivations built in this run (0 when everything was cached)
@@ -131,7 +139,28 @@ _DRV_FAILED = re.compile(r"builder for '(/nix/store/[^']+\.drv)' failed")
 _NOISE = re.compile(r"^(building '|these \d+ derivations|this derivation|  /nix/store/|\s*For full logs)")
 
 
+_DISALLOWED = re.compile(r"output '(/nix/store/[^']+)' is not allowed to refer to the following paths:\n((?:\s+/nix/store/\S+\n?)+)")
+
+
+class DisallowedReferenceError(NixFailedError):
+    """A derivation's output refers to a path its disallowedRequisites forbid."""
+
+    def __init__(self, message: str, output: str, paths: tuple[str, ...], **kwargs: str | None):
+        super().__init__(message, **kwargs)
+        self.output = output
+        self.paths = paths
+
+
 def _failure(what: str, result: CommandResult) -> NixFailedError:
+    disallowed = _DISALLOWED.search(result.stderr)
+    if disallowed:
+        paths = tuple(disallowed.group(2).split())
+        return DisallowedReferenceError(
+            f"{what} failed: {disallowed.group(1)} refers to forbidden paths: {' '.join(paths)}",
+            output=disallowed.group(1),
+            paths=paths,
+            hint="see the chain of references below",
+        )
     lines = [l for l in result.stderr.splitlines() if l.strip()]
     failed = _DRV_FAILED.search(result.stderr)
     first_error = next((l.strip() for l in lines if l.lstrip().startswith("error:")), None)
@@ -236,6 +265,9 @@ class Nix:
 
     def build(self, file: Path, attr: str, *, out_link: Path, argstrs: Mapping[str, str] = {}) -> BuildResult:
         out_link.parent.mkdir(parents=True, exist_ok=True)
+        if out_link.exists() and not out_link.is_symlink():
+            raise NixbuildError(f"{out_link} exists and is not a Nix result link",
+                                hint="remove it (nixbuild keeps result links there) and re-run")
         progress = _Progress(self.log, self.verbose)
         args = ["nix-build", str(file), "-A", attr, "-o", str(out_link), *self._argstrs(argstrs)]
         result = self._run(args, on_stderr_line=progress)
@@ -283,6 +315,26 @@ class Nix:
         if result.returncode != 0:
             raise _failure("nix-store --query --references", result)
         return tuple(sorted(l.strip() for l in result.stdout.splitlines() if l.strip()))
+
+    def path_info(self, paths: Sequence[str], *, recursive: bool = False) -> tuple["PathInfo", ...]:
+        """Size, hash and references of store paths (``nix path-info --json``), one call."""
+        if not paths:
+            return ()
+        args = ["nix", "--extra-experimental-features", "nix-command", "path-info", "--json"]
+        result = self._run([*args, *(["--recursive"] if recursive else []), *paths])
+        if result.returncode != 0:
+            raise _failure("nix path-info", result)
+        infos = []
+        for entry in json.loads(result.stdout):
+            if not entry.get("valid", True):
+                raise NixFailedError(f"{entry.get('path')} is not in the store", hint="build it first")
+            infos.append(PathInfo(
+                path=entry["path"],
+                nar_size=int(entry["narSize"]),
+                nar_hash=entry["narHash"],
+                references=tuple(sorted(r for r in entry.get("references", []) if r != entry["path"])),
+            ))
+        return tuple(sorted(infos, key=lambda i: i.path))
 
     def sizes(self, paths: Sequence[str]) -> dict[str, int]:
         """NAR size of each store path (``nix-store -q --size``)."""

@@ -121,6 +121,10 @@ def value(obj: object, indent: int = 0) -> str:
     if isinstance(obj, Sequence):
         if not obj:
             return "[ ]"
+        if all(isinstance(v, (str, int, bool)) or v is None for v in obj):
+            flat = "[ " + " ".join(value(v) for v in obj) + " ]"
+            if len(flat) + len(pad) <= 80 and "\n" not in flat:
+                return flat
         items = [f"{inner}{value(v, indent + 1)}" for v in obj]
         return "[\n" + "\n".join(items) + f"\n{pad}]"
     raise NixValueError(f"cannot write a {type(obj).__name__} as Nix")

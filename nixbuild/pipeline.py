@@ -7,6 +7,7 @@ only parses flags and prints these results.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import os
 import tempfile
 import threading
@@ -15,11 +16,11 @@ from pathlib import Path
 
 from nixbuild import config as config_mod
 from nixbuild import image as image_mod
-from nixbuild import elf, oci, platforms, render
+from nixbuild import closure, elf, oci, platforms, render
 from nixbuild import plan as plan_mod
 from nixbuild.config import Project
-from nixbuild.errors import BuildCommandError, NixbuildError, UsageError
-from nixbuild.nix import HOSTPKGS_NIX_CONFIG, Log, Nix
+from nixbuild.errors import BuildCommandError, NixbuildError, NixFailedError, UsageError
+from nixbuild.nix import HOSTPKGS_NIX_CONFIG, DisallowedReferenceError, Log, Nix
 
 RESULT_DIR = "nixbuild-result"
 
@@ -144,6 +145,43 @@ def check_artifact_arch(artifact: Path, rel: str, target: platforms.Platform) ->
         )
 
 
+class PolicyViolationError(NixFailedError):
+    """A forbidden path is in the image's closure; the message has the chain."""
+
+
+def _matching_entries(nix: Nix, project: Project, plan: plan_mod.Plan, path: str) -> list[str]:
+    resolved = nix.eval_json(_generated(project), "image.nixbuildPolicy", argstrs=_argstrs(plan))
+    return [item["entry"] for item in resolved if path in item["paths"]]
+
+
+def policy_violation(project: Project, nix: Nix, plan: plan_mod.Plan, exc: DisallowedReferenceError) -> NixbuildError:
+    """Explain a closure-policy failure: the forbidden path and the chain that pulled it in."""
+    roots = nix.eval_json(_generated(project), "image.nixbuild.roots", argstrs=_argstrs(plan))
+    graph = closure.Graph.of(nix, roots)
+    chains = []
+    for path in exc.paths:
+        chain = graph.chain(roots, path)
+        chains.append(" → ".join(closure.short(p) for p in chain) if chain else closure.short(path))
+    first = exc.paths[0]
+    entries = _matching_entries(nix, project, plan, first)
+    allow = " ".join(f"--allow {e}" for e in entries) or "--allow ENTRY"
+    return PolicyViolationError(
+        f"closure policy: {closure.short(first)} must not be in the image ([image] forbid); pulled in by: {chains[0]}",
+        hint=f"remove that dependency, or accept it with `nixbuild image {allow}` or by editing [image] forbid",
+        details="\n".join(f"forbidden: {p}\n  chain: {c}" for p, c in zip(exc.paths, chains)),
+    )
+
+
+def allow(project: Project, entries: tuple[str, ...]) -> Project:
+    """The project with some closure-policy entries lifted for this run."""
+    for entry in entries:
+        if entry not in project.image.forbid:
+            raise UsageError(f"--allow {entry}: not an entry of [image] forbid",
+                             hint="entries: " + ", ".join(project.image.forbid))
+    image = dataclasses.replace(project.image, forbid=tuple(e for e in project.image.forbid if e not in entries))
+    return dataclasses.replace(project, image=image)
+
+
 def build(project: Project, nix: Nix, target: str, output: object = None) -> BuildOutcome:
     generate(project)
     plan = plan_target(nix, target)
@@ -174,13 +212,17 @@ def image(
                 raise BuildCommandError(f"{rel} does not exist", hint="run `nixbuild build` first, or drop --no-build")
             check_artifact_arch(project.root / rel, rel, platforms.get(target))
     outdir = result_dir(project, target)
-    result = nix.build(_generated(project), "image", out_link=outdir / "stream", argstrs=_argstrs(plan))
+    try:
+        result = nix.build(_generated(project), "image", out_link=outdir / "stream", argstrs=_argstrs(plan))
+    except DisallowedReferenceError as exc:
+        raise policy_violation(project, nix, plan, exc) from None
     script = result.out_paths[0]
     file = outdir / f"{project.image.name.replace('/', '-')}-{project.image.tag}.tar"
     fd, tmp_name = tempfile.mkstemp(prefix=".image-", suffix=".tar.tmp", dir=outdir)
     try:
         with os.fdopen(fd, "wb") as tmp:
             nix.stream_image(Path(script), tmp)
+        os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, file)
     finally:
         if os.path.exists(tmp_name):

@@ -18,7 +18,7 @@ class Platform:
     name: str  # nixbuild target name, e.g. "aarch64-linux-static"
     system: str  # nixpkgs system double of the target, e.g. "aarch64-linux"
     cross_config: str  # GNU triple passed as crossSystem.config (the gnu set; static adds pkgsStatic)
-    pkgs_cross: str  # pkgsCross attribute of the resulting set
+    pkgs_cross: str  # pkgsCross attribute of the gnu set (a static target adds .pkgsStatic)
     static: bool  # through pkgsStatic (musl, -static)
     oci_arch: str  # OCI/Go architecture
     oci_variant: str | None  # OCI platform variant (arm v7)
@@ -42,11 +42,11 @@ EM_X86_64, EM_AARCH64, EM_RISCV, EM_ARM = 62, 183, 243, 40
 _TABLE = (
     Platform("x86_64-linux", "x86_64-linux", "x86_64-unknown-linux-gnu", "gnu64", False, "amd64", None,
              EM_X86_64, 2, "x86_64-unknown-linux-gnu"),
-    Platform("x86_64-linux-static", "x86_64-linux", "x86_64-unknown-linux-gnu", "musl64", True, "amd64", None,
+    Platform("x86_64-linux-static", "x86_64-linux", "x86_64-unknown-linux-gnu", "gnu64", True, "amd64", None,
              EM_X86_64, 2, "x86_64-unknown-linux-musl"),
     Platform("aarch64-linux", "aarch64-linux", "aarch64-unknown-linux-gnu", "aarch64-multiplatform", False, "arm64",
              None, EM_AARCH64, 2, "aarch64-unknown-linux-gnu"),
-    Platform("aarch64-linux-static", "aarch64-linux", "aarch64-unknown-linux-gnu", "aarch64-multiplatform-musl", True,
+    Platform("aarch64-linux-static", "aarch64-linux", "aarch64-unknown-linux-gnu", "aarch64-multiplatform", True,
              "arm64", None, EM_AARCH64, 2, "aarch64-unknown-linux-musl"),
     Platform("riscv64-linux", "riscv64-linux", "riscv64-unknown-linux-gnu", "riscv64", False, "riscv64", None,
              EM_RISCV, 2, "riscv64gc-unknown-linux-gnu"),

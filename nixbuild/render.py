@@ -17,6 +17,7 @@ from pathlib import Path
 import jinja2
 
 from nixbuild import __version__, nixexpr, platforms
+from nixbuild import config
 from nixbuild.config import CONFIG_NAME, Project
 from nixbuild.errors import ConfigError
 from nixbuild.nixexpr import Raw
@@ -91,8 +92,9 @@ def _image_args(project: Project) -> dict[str, object]:
     user = None if img.user.uid == 0 else {"name": img.user.name, "uid": img.user.uid, "gid": img.user.gid}
     return {
         "name": img.name,
-        "tag": img.tag,
+        "tag": Raw(f"if debug then {nixexpr.string(img.tag + '-debug')} else {nixexpr.string(img.tag)}"),
         "outputs": outputs,
+        "extraContents": [Raw(f"({attr_select('pkgs', e)})") for e in img.extra],
         "entrypoint": entrypoint,
         "cmd": list(img.cmd),
         "env": dict(img.env),
@@ -106,7 +108,42 @@ def _image_args(project: Project) -> dict[str, object]:
         # Explicit, so that a cross-built image is labelled right even where the
         # package set's dockerTools would use the build machine's architecture.
         "architecture": Raw("architecture"),
+        "forbidden": Raw("policy.forbidden pkgs package (if debug then debugForbid else forbid)"),
+        "osRelease": os_release(project),
+        "debugShell": Raw("if debug then pkgs.busybox else null"),
     }
+
+
+def attr_select(root: str, path: str) -> str:
+    """``root.a.b`` with every attribute name escaped."""
+    return root + "".join("." + nixexpr.attr_name(part) for part in path.split("."))
+
+
+def _os_release_value(value: str) -> str:
+    escaped = "".join("\\" + ch if ch in '"\\$`' else ch for ch in value.replace("\n", " "))
+    return f'"{escaped}"'
+
+
+def os_release(project: Project) -> str:
+    """/etc/os-release naming the image (freedesktop os-release format)."""
+    img = project.image
+    fields = [
+        ("NAME", img.name),
+        ("ID", "nixbuild"),
+        ("VERSION_ID", img.tag),
+        ("PRETTY_NAME", f"{img.name} {img.tag} (nixbuild, distroless)"),
+        ("BUILD_ID", f"{project.package.name}-{project.package.version}"),
+    ]
+    return "".join(f"{key}={_os_release_value(value)}\n" for key, value in fields)
+
+
+def _package_args(pkg: "config.Package") -> str:
+    if pkg.builder == "shell":
+        return "{ inherit target; }"
+    if not pkg.inputs:
+        return "{ }"
+    inputs = [Raw(attr_select("pkgs", i)) for i in pkg.inputs]
+    return "{\n    inputs = " + nixexpr.value(inputs, 2) + ";\n  }"
 
 
 def _artifact_expr(artifact: str) -> str:
@@ -150,7 +187,7 @@ def plan_files(project: Project) -> dict[str, bytes]:
         "package": pkg,
         "shell_name": f"{pkg.name}-shell",
         "outputs_comment": "(" + ", ".join(pkg.outputs) + ")",
-        "package_args": "{ inherit target; }" if pkg.builder == "shell" else "{ }",
+        "package_args": _package_args(pkg),
     }
     files: dict[str, bytes] = {}
 
@@ -181,7 +218,13 @@ def plan_files(project: Project) -> dict[str, bytes]:
             artifact_name=f"{pkg.name}-{pkg.version}-artifact",
             artifact_expr=_artifact_expr(pkg.artifact),
         )
-    render("image.nix.j2", "image.nix", image_args=_image_args(project))
+    render(
+        "image.nix.j2",
+        "image.nix",
+        image_args=_image_args(project),
+        forbid=list(project.image.forbid),
+        debug_forbid=[e for e in project.image.forbid if e != "busybox"],
+    )
     nix = nix_dir()
     _copy_tree(nix / "lib", "lib", files)
     if project.nixpkgs.source == "hostpkgs":

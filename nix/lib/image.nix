@@ -44,6 +44,15 @@
   maxLayers ? 100,
   # OCI architecture label; null keeps dockerTools' default for the package set.
   architecture ? null,
+  # More outputs to place in the image, e.g. [ openssl.out ] (never .dev).
+  extraContents ? [ ],
+  # Closure policy: store paths that must not be in the image's closure
+  # (checked at build time with disallowedRequisites).
+  forbidden ? [ ],
+  # Content of /etc/os-release, or null for none.
+  osRelease ? null,
+  # A busybox package for the -debug variant (at /busybox, /busybox/sh), or null.
+  debugShell ? null,
 }:
 let
   isRoot = user == null || user.uid == 0;
@@ -69,20 +78,58 @@ let
     // lib.optionalAttrs certs { SSL_CERT_FILE = "/etc/ssl/certs/ca-bundle.crt"; }
     // lib.optionalAttrs withTzdata { TZDIR = "/usr/share/zoneinfo"; };
 
-  allEnv = defaultEnv // env;
+  allEnv =
+    defaultEnv
+    // lib.optionalAttrs (debugShell != null) { PATH = "/bin:/busybox"; }
+    // env;
+
+  osReleaseFile = runCommand "os-release" { inherit osRelease; } ''
+    mkdir -p $out/etc
+    printf '%s' "$osRelease" > $out/etc/os-release
+  '';
+
+  busyboxDir = runCommand "busybox-dir" { } ''
+    mkdir -p $out
+    ln -s ${debugShell}/bin $out/busybox
+  '';
+
+  contents =
+    outputs
+    ++ extraContents
+    ++ [ nss ]
+    ++ lib.optional certs dockerTools.caCertificates
+    ++ lib.optional withTzdata zoneinfo
+    ++ lib.optional (osRelease != null) osReleaseFile
+    ++ lib.optional (debugShell != null) busyboxDir;
+
+  # The closure policy: a small wrapper of the image contents that Nix refuses
+  # to build when a forbidden path is in their closure. The image depends on
+  # it (through extraCommands) without it becoming part of the image.
+  policy = runCommand "${lib.toLower name}-closure-policy" {
+    disallowedRequisites = forbidden;
+    roots = contents;
+  } ''
+    mkdir -p $out
+    i=0
+    for root in $roots; do
+      i=$((i + 1))
+      ln -s "$root" "$out/$i"
+    done
+  '';
 in
 dockerTools.streamLayeredImage (
   {
-    inherit name tag maxLayers;
-    contents =
-      outputs
-      ++ [ nss ]
-      ++ lib.optional certs dockerTools.caCertificates
-      ++ lib.optional withTzdata zoneinfo;
-    # /tmp is world-writable with the sticky bit, as in distroless.
+    inherit name tag maxLayers contents;
+    # /tmp is world-writable with the sticky bit, as in distroless. The
+    # policy path is named only so that it is built first.
     extraCommands = ''
+      : closure policy checked by ${policy}
       mkdir -m 1777 tmp
     '';
+    passthru.nixbuild = {
+      inherit policy;
+      roots = map toString contents;
+    };
     config =
       {
         Entrypoint = entrypoint;

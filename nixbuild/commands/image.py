@@ -19,9 +19,12 @@ from nixbuild.commands._common import common, emit, json_option, log
               help="Build this many targets in parallel.")
 @json_option
 @click.option("--no-build", is_flag=True, help="Shell mode: image the existing artifact without running the build command.")
-def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, as_json: bool, no_build: bool) -> None:
+@click.option("--allow", "allowed", multiple=True, metavar="ENTRY",
+              help="Lift one [image] forbid entry for this run (repeatable), e.g. --allow bash.")
+def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, as_json: bool, no_build: bool,
+          allowed: tuple[str, ...]) -> None:
     """Build the image and print where it is and what is in it."""
-    project = pipeline.load_project(directory)
+    project = pipeline.allow(pipeline.load_project(directory), allowed)
     names = pipeline.resolve_targets(project, targets)
     pipeline.make_nix(project, verbose=verbose, log=log).check_installed()
     if len(names) == 1:

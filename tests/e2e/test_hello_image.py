@@ -62,8 +62,8 @@ def test_rootfs_holds_exactly_the_explicit_closure(built, tmp_path: Path) -> Non
     entrypoint = skopeo_inspect(Path(report["image"]), config=True)["config"]["Entrypoint"][0]
     output = "/".join(entrypoint.split("/")[:4])
     # The opt-in pieces, found by their nixpkgs names among the image's top-level links.
-    opt_in = {p for p in in_image if re.search(r"-(fake-nss|ca-certificates)$", p)}
-    assert len(opt_in) == 2, in_image
+    opt_in = {p for p in in_image if re.search(r"-(fake-nss|ca-certificates|os-release)$", p)}
+    assert len(opt_in) == 3, in_image
     expected = set(run(["nix-store", "--query", "--requisites", output, *sorted(opt_in)]).stdout.split())
     assert in_image == expected
     assert in_image == {p["path"] for p in report["store_paths"]}
@@ -79,6 +79,9 @@ def test_rootfs_holds_exactly_the_explicit_closure(built, tmp_path: Path) -> Non
     assert (rootfs / "tmp").stat().st_mode & 0o7777 == 0o1777
     passwd = (rootfs / "etc/passwd").read_text()
     assert "nonroot:x:65532:65532:" in passwd
+    name = report["reference"].split(":")[0]
+    os_release = (rootfs / "etc/os-release").read_text()
+    assert f'NAME="{name}"' in os_release and 'VERSION_ID="1.0.0"' in os_release
 
 
 def test_entrypoint_runs_as_nonroot_in_the_rootfs(built, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

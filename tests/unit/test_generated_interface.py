@@ -21,7 +21,7 @@ _FORMALS = re.compile(r"\A(?:\s*#[^\n]*\n)*\s*\{([^{}]*)\}\s*:", re.S)
 # Files whose arguments are filled by callPackage from the package set.
 CALLPACKAGED = {"package.nix", "lib/image.nix"}
 # Arguments default.nix passes explicitly (not package-set attributes).
-EXPLICIT_ARGS = {"target"}
+EXPLICIT_ARGS = {"target", "inputs"}
 
 VARIANTS = {
     "hello-c": [],

@@ -2,37 +2,80 @@
 # `nixbuild generate` rewrites this directory.
 #
 # The image: only the package's explicit outputs (bin) and the
-# opt-in pieces; see lib/image.nix.
+# opt-in pieces; see lib/image.nix. `debug = true` gives the -debug variant
+# with busybox at /busybox (the main image stays shell-free).
 {
   pkgs,
   package,
   architecture,
+  debug ? false,
 }:
 let
   inherit (pkgs) lib;
   mkImage = pkgs.callPackage ./lib/image.nix { };
+  policy = import ./lib/policy.nix { inherit lib; };
+  # Closure policy ([image] forbid): never in the image's closure.
+  forbid = [
+    "bash"
+    "bashInteractive"
+    "dash"
+    "zsh"
+    "coreutils"
+    "busybox"
+    "stdenv.cc"
+    "stdenv.cc.cc"
+    "gcc"
+    "binutils"
+    "@dev"
+    "@man"
+    "@doc"
+  ];
+  # The -debug variant carries busybox by design.
+  debugForbid = [
+    "bash"
+    "bashInteractive"
+    "dash"
+    "zsh"
+    "coreutils"
+    "stdenv.cc"
+    "stdenv.cc.cc"
+    "gcc"
+    "binutils"
+    "@dev"
+    "@man"
+    "@doc"
+  ];
 in
-mkImage {
-  name = "hello";
-  tag = "1.0.0";
-  outputs = [
-    (lib.getOutput "bin" package)
-  ];
-  entrypoint = [
-    (lib.getExe' package "hello")
-  ];
-  cmd = [ ];
-  env = { };
-  workdir = "/";
-  user = {
-    name = "nonroot";
-    uid = 65532;
-    gid = 65532;
-  };
-  ports = [ ];
-  labels = { };
-  certs = true;
-  withTzdata = false;
-  maxLayers = 100;
-  architecture = architecture;
+(mkImage {
+    name = "hello";
+    tag = if debug then "1.0.0-debug" else "1.0.0";
+    outputs = [
+      (lib.getOutput "bin" package)
+    ];
+    extraContents = [ ];
+    entrypoint = [
+      (lib.getExe' package "hello")
+    ];
+    cmd = [ ];
+    env = { };
+    workdir = "/";
+    user = {
+      name = "nonroot";
+      uid = 65532;
+      gid = 65532;
+    };
+    ports = [ ];
+    labels = { };
+    certs = true;
+    withTzdata = false;
+    maxLayers = 100;
+    architecture = architecture;
+    forbidden = policy.forbidden pkgs package (if debug then debugForbid else forbid);
+    osRelease = "NAME=\"hello\"\nID=\"nixbuild\"\nVERSION_ID=\"1.0.0\"\nPRETTY_NAME=\"hello 1.0.0 (nixbuild, distroless)\"\nBUILD_ID=\"hello-1.0.0\"\n";
+    debugShell = if debug then pkgs.busybox else null;
+  })
+// {
+  # Which store paths each [image] forbid entry stands for (nixbuild explains
+  # a closure-policy failure with it).
+  nixbuildPolicy = policy.resolve pkgs package (if debug then debugForbid else forbid);
 }

@@ -4,7 +4,10 @@
 # Hermetic build (builder = "c"): make, then make install with PREFIX=$out;
 # the program is moved to the `bin` output so that `out` (docs, …) stays out
 # of the image.
-{ stdenv }:
+{
+  stdenv,
+  inputs ? [ ],
+}:
 stdenv.mkDerivation {
   pname = "hello";
   version = "1.0.0";
@@ -12,13 +15,9 @@ stdenv.mkDerivation {
     root = ../.;
     name = "hello-1.0.0-source";
   };
-  outputs = [
-    "bin"
-    "out"
-  ];
-  makeFlags = [
-    "PREFIX=$(out)"
-  ];
+  outputs = [ "bin" "out" ];
+  buildInputs = inputs;
+  makeFlags = [ "PREFIX=$(out)" ];
   postInstall = ''
     moveToOutput bin "$bin"
   '';

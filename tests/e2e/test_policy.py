@@ -1,0 +1,66 @@
+"""Closure policy: a forbidden dependency fails the build at build time
+(disallowedRequisites) with the offending path and the chain that pulled it
+in; --allow lifts one entry."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import copy_example, nixbuild, run
+
+pytestmark = [pytest.mark.nix, pytest.mark.e2e]
+
+
+@pytest.fixture
+def shell_dependent(tmp_path: Path) -> Path:
+    """hello-c whose installed output records the path of bash (a real reference)."""
+    project = copy_example("hello-c", tmp_path)
+    toml = project / "nixbuild.toml"
+    toml.write_text(toml.read_text().replace('builder = "c"', 'builder = "c"\ninputs = ["bash"]'))
+    makefile = project / "Makefile"
+    makefile.write_text(makefile.read_text().replace(
+        "\tinstall -D -m 0755 hello $(PREFIX)/bin/hello\n",
+        "\tinstall -D -m 0755 hello $(PREFIX)/bin/hello\n\tcommand -v bash > $(PREFIX)/bin/.shell\n",
+    ))
+    return project
+
+
+def test_forbidden_dependency_fails_with_the_chain(shell_dependent: Path) -> None:
+    result = nixbuild("image", "-C", str(shell_dependent))
+    assert result.returncode == 4, result.stderr
+    (line,) = [l for l in result.stderr.splitlines() if l.startswith("nixbuild: error:")]
+    assert re.search(r"closure policy: bash-[^ ]* must not be in the image", line), line
+    assert re.search(r"pulled in by: hello-1\.0\.0-bin → bash-", line), line
+    assert "--allow bash" in line
+    assert not list((shell_dependent / "nixbuild-result").rglob("*.tar"))
+
+
+def test_allow_lifts_the_entries(shell_dependent: Path) -> None:
+    result = nixbuild("image", "--json", "--allow", "bash", "--allow", "bashInteractive", "-C", str(shell_dependent))
+    assert result.returncode == 0, result.stderr
+    assert any(re.search(r"-bash-[\d.]+$", p["path"]) for p in result.json()["store_paths"])
+
+
+def test_allow_of_an_unknown_entry_is_a_usage_error(tmp_path: Path) -> None:
+    result = nixbuild("image", "--allow", "python3", "-C", str(copy_example("hello-c", tmp_path)))
+    assert result.returncode == 2
+    assert "--allow python3: not an entry of [image] forbid" in result.stderr
+
+
+def test_dev_outputs_of_inputs_are_forbidden(tmp_path: Path) -> None:
+    """"@dev" stands for the dev outputs of the package's inputs (here glibc.dev)."""
+    project = copy_example("hello-c", tmp_path)
+    toml = project / "nixbuild.toml"
+    toml.write_text(toml.read_text().replace('builder = "c"', 'builder = "c"\ninputs = ["glibc"]'))
+    assert nixbuild("generate", "-C", str(project)).returncode == 0
+    resolved = json.loads(run(["nix-instantiate", "--eval", "--strict", "--json", str(project / ".nixbuild"),
+                               "-A", "image.nixbuildPolicy"]).stdout)
+    by_entry = {item["entry"]: item["paths"] for item in resolved}
+    glibc_dev = run(["nix-instantiate", "--eval", "--json", str(project / ".nixbuild"),
+                     "-A", "pkgs.glibc.dev.outPath"]).stdout.strip().strip('"')
+    assert by_entry["@dev"] == [glibc_dev]
+    assert by_entry["@man"] == [] and by_entry["zsh"] == []  # hostpkgs has no zsh: skipped, not an error
