@@ -336,10 +336,10 @@ def _image(r: _Reader, package: Package) -> Image:
     for key, _ in env:
         if not _ENV_NAME.match(key):
             raise r.error((s, "env", key), f"{key!r} is not a valid environment variable name")
-    workdir = r.get(s, t, "workdir", str, "/")
+    user = _user(r, r.get(s, t, "user", str, "nonroot"))
+    workdir = r.get(s, t, "workdir", str, "/" if user.uid == 0 else f"/home/{user.name}")
     if not workdir.startswith("/"):
         raise r.error((s, "workdir"), f"{workdir!r} must be an absolute path")
-    user = _user(r, r.get(s, t, "user", str, "nonroot"))
     ports = []
     for port in r.get(s, t, "ports", list, []):
         text = str(port) if isinstance(port, int) and not isinstance(port, bool) else port

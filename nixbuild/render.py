@@ -8,6 +8,7 @@ leave a complete one.
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import tempfile
@@ -111,7 +112,21 @@ def _image_args(project: Project) -> dict[str, object]:
         "forbidden": Raw("policy.forbidden pkgs package (if debug then debugForbid else forbid)"),
         "osRelease": os_release(project),
         "debugShell": Raw("if debug then pkgs.busybox else null"),
+        "created": created_time(),
     }
+
+
+def created_time(environ: "os._Environ[str] | dict[str, str] | None" = None) -> str:
+    """The image's `created` and file mtimes: SOURCE_DATE_EPOCH, else 1970-01-01T00:00:01Z."""
+    env = os.environ if environ is None else environ
+    raw = env.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return "1970-01-01T00:00:01Z"
+    if not raw.isdigit():
+        raise ConfigError(f"SOURCE_DATE_EPOCH={raw!r} is not a number of seconds",
+                          hint="unset it or set it to a Unix timestamp, e.g. $(git log -1 --format=%ct)")
+    stamp = datetime.datetime.fromtimestamp(int(raw), tz=datetime.timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def attr_select(root: str, path: str) -> str:

@@ -53,6 +53,8 @@
   osRelease ? null,
   # A busybox package for the -debug variant (at /busybox, /busybox/sh), or null.
   debugShell ? null,
+  # Image creation time and file mtimes (ISO 8601), e.g. from SOURCE_DATE_EPOCH.
+  created ? "1970-01-01T00:00:01Z",
 }:
 let
   isRoot = user == null || user.uid == 0;
@@ -119,12 +121,18 @@ let
 in
 dockerTools.streamLayeredImage (
   {
-    inherit name tag maxLayers contents;
+    inherit name tag maxLayers contents created;
+    mtime = created;
     # /tmp is world-writable with the sticky bit, as in distroless. The
     # policy path is named only so that it is built first.
     extraCommands = ''
       : closure policy checked by ${policy}
       mkdir -m 1777 tmp
+    '';
+    # The user's home directory, owned by the user (distroless: /home/nonroot).
+    fakeRootCommands = lib.optionalString (!isRoot) ''
+      mkdir -p ./home/${lib.escapeShellArg user.name}
+      chown ${toString user.uid}:${toString user.gid} ./home/${lib.escapeShellArg user.name}
     '';
     passthru.nixbuild = {
       inherit policy;

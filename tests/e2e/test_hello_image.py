@@ -51,7 +51,8 @@ def test_skopeo_sees_arch_entrypoint_user_and_env(built) -> None:  # type: ignor
     assert re.fullmatch(r"/nix/store/[a-z0-9]{32}-hello-1\.0\.0(-bin)?/bin/hello", entrypoint)
     assert config["User"] == "65532:65532"
     assert "SSL_CERT_FILE=/etc/ssl/certs/ca-bundle.crt" in config["Env"]
-    assert config.get("WorkingDir") == "/"
+    assert config.get("WorkingDir") == "/home/nonroot"
+    assert info["Created"].startswith("1970-01-01T00:00:01")
 
 
 def test_rootfs_holds_exactly_the_explicit_closure(built, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +90,8 @@ def test_entrypoint_runs_as_nonroot_in_the_rootfs(built, tmp_path: Path) -> None
     archive = Path(report["image"])
     config = skopeo_inspect(archive, config=True)["config"]
     rootfs = unpack(archive, tmp_path)
-    out = bwrap_run(rootfs, [*config["Entrypoint"], "--check"], uid=65532, gid=65532, env=config["Env"])
+    out = bwrap_run(rootfs, [*config["Entrypoint"], "--check"], uid=65532, gid=65532, env=config["Env"],
+                    workdir=config["WorkingDir"])
     assert out.splitlines() == ["Hello from nixbuild!", "uid=65532 gid=65532", "certs=readable", "tmp=writable"]
 
 
@@ -101,3 +103,30 @@ def test_human_report_lists_store_paths_and_sizes(built) -> None:  # type: ignor
     for path in report["store_paths"]:
         assert path["path"] in result.stdout
     assert "layers" in result.stdout
+
+
+def test_home_is_owned_by_the_user_in_the_layer(built) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import tarfile
+
+    mode, project, report = built
+    with tarfile.open(report["image"]) as archive:
+        manifest = json.load(archive.extractfile("manifest.json"))[0]  # type: ignore[arg-type]
+        owners = {}
+        for name in manifest["Layers"]:
+            with tarfile.open(fileobj=archive.extractfile(name)) as layer:  # type: ignore[arg-type]
+                for member in layer:
+                    owners[member.name.lstrip("./")] = (member.uid, member.gid, member.mode)
+    assert owners["home/nonroot"][:2] == (65532, 65532)
+    assert owners["tmp"] == (0, 0, 0o1777)
+    assert all(uid == 0 for path, (uid, _, _) in owners.items() if path.startswith("nix/"))
+
+
+def test_source_date_epoch_sets_created(tmp_path: Path) -> None:
+    from tests.conftest import copy_example, nix_env
+
+    project = copy_example("hello-c", tmp_path)
+    result = nixbuild("image", "--json", "-C", str(project), env=nix_env(SOURCE_DATE_EPOCH="1700000000"))
+    assert result.returncode == 0, result.stderr
+    info = skopeo_inspect(Path(result.json()["image"]))
+    assert info["Created"].startswith("2023-11-14T22:13:20")

@@ -34,7 +34,7 @@ def test_minimal_config_has_documented_defaults(tmp_path: Path) -> None:
     assert p.image.name == "hello" and p.image.tag == "0.0.0"
     assert (p.image.user.uid, p.image.user.gid, p.image.user.name) == (65532, 65532, "nonroot")
     assert p.image.certs is True and p.image.tzdata is False
-    assert p.image.workdir == "/" and p.image.max_layers == 100
+    assert p.image.workdir == "/home/nonroot" and p.image.max_layers == 100
     assert p.nixpkgs.source == "channel"
     assert p.target.platforms == ("x86_64-linux",)
 

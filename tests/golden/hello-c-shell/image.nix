@@ -58,7 +58,7 @@ in
     ];
     cmd = [ ];
     env = { };
-    workdir = "/";
+    workdir = "/home/nonroot";
     user = {
       name = "nonroot";
       uid = 65532;
@@ -73,6 +73,7 @@ in
     forbidden = policy.forbidden pkgs package (if debug then debugForbid else forbid);
     osRelease = "NAME=\"hello-shell\"\nID=\"nixbuild\"\nVERSION_ID=\"1.0.0\"\nPRETTY_NAME=\"hello-shell 1.0.0 (nixbuild, distroless)\"\nBUILD_ID=\"hello-1.0.0\"\n";
     debugShell = if debug then pkgs.busybox else null;
+    created = "1970-01-01T00:00:01Z";
   })
 // {
   # Which store paths each [image] forbid entry stands for (nixbuild explains
