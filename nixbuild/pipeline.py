@@ -244,6 +244,7 @@ class TargetResult:
 class ManyOutcome:
     results: tuple[TargetResult, ...]
     index: oci.IndexResult | None
+    left_out: tuple[str, ...] = ()  # targets whose platform another target already has in the index
 
     @property
     def failed(self) -> tuple[TargetResult, ...]:
@@ -284,7 +285,17 @@ def image_many(
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         results = tuple(pool.map(one, targets))
     index = None
+    left_out: list[str] = []
     if len(targets) > 1 and not any(r.error for r in results):
-        images = [(platforms.get(r.target), r.outcome.file) for r in results if r.outcome]
+        images: list[tuple[platforms.Platform, Path]] = []
+        seen: set[str] = set()
+        for r in results:
+            plat = platforms.get(r.target)
+            if plat.oci_platform in seen:  # one manifest per platform: the first configured wins
+                left_out.append(r.target)
+                continue
+            seen.add(plat.oci_platform)
+            assert r.outcome is not None
+            images.append((plat, r.outcome.file))
         index = oci.write_index(images, project.root / RESULT_DIR / "index", project.image.tag)
-    return ManyOutcome(results=results, index=index)
+    return ManyOutcome(results=results, index=index, left_out=tuple(left_out))

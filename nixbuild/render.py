@@ -171,7 +171,8 @@ def _artifact_expr(artifact: str) -> str:
         parts.append("target")
         if piece:
             parts.append(nixexpr.string(piece))
-    return "(../. + " + " + ".join(parts) + ")"
+    # Concatenate the string first: `path + "/dir/"` would drop the trailing slash.
+    return "(../. + (" + " + ".join(parts) + "))"
 
 
 def _target_entry(p: platforms.Platform) -> dict[str, object]:

@@ -115,6 +115,8 @@ def many_dict(many: ManyOutcome) -> dict[str, object]:
             "manifests": [{"platform": e.platform, "digest": e.manifest_digest, "size": e.size}
                           for e in many.index.entries],
         }
+    if index is not None:
+        index["left_out"] = list(many.left_out)
     return {"version": SCHEMA_VERSION, "nixbuild": __version__, "targets": targets, "index": index}
 
 
@@ -135,6 +137,8 @@ def many_text(many: ManyOutcome) -> str:
             lines.append(f"{r.target}: {r.outcome.file}")
     if many.index is not None:
         lines.append(f"index: {many.index.layout} (oci:{many.index.layout}:{many.index.tag}, {many.index.index_digest})")
+        for target in many.left_out:
+            lines.append(f"  {target} is not in the index: an earlier target has the same platform")
     elif many.failed:
         lines.append("index: not written (a target failed)")
     return "\n".join(lines)

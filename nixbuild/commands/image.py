@@ -35,6 +35,11 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
     many = pipeline.image_many(project, names, jobs=jobs, verbose=verbose, log=log, build_first=not no_build,
                                output=sys.stderr.buffer)
     emit(as_json, report.many_dict(many), report.many_text(many))
+    for failed in many.failed:
+        assert failed.error is not None
+        log(f"[{failed.target}] error: {failed.error.message}" + (f" (hint: {failed.error.hint})" if failed.error.hint else ""))
+        for line in (failed.error.details or "").splitlines():
+            log(f"[{failed.target}]   | {line}")
     if many.failed:
         first = many.failed[0].error
         assert first is not None

@@ -22,7 +22,8 @@ def _check_jsonschema(file: Path) -> subprocess.CompletedProcess[str]:
 def test_workflow_is_valid_and_covers_every_target(tmp_path: Path) -> None:
     project = copy_example("hello-c", tmp_path)
     config = project / "nixbuild.toml"
-    config.write_text(config.read_text() + '\n[target]\nplatforms = ["x86_64-linux", "aarch64-linux", "riscv64-linux"]\n')
+    config.write_text(re.sub(r"(?m)^platforms = .*$", 'platforms = ["x86_64-linux", "aarch64-linux", "riscv64-linux"]',
+                             config.read_text()))
     result = nixbuild("ci", "github", "--json", "-C", str(project))
     assert result.returncode == 0, result.stderr
     report = result.json()

@@ -54,20 +54,20 @@ def test_evaluation_failure_exits_4(tmp_path: Path) -> None:
 
 def test_failing_shell_build_exits_5(tmp_path: Path) -> None:
     project = copy_example("hello-c-shell", tmp_path)
-    (project / "Makefile").write_text("hello:\n\t@echo compiler exploded >&2; false\n")
+    (project / "Makefile").write_text("all:\n\t@echo compiler exploded >&2; false\n")
     result = nixbuild("image", "-C", str(project))
     assert result.returncode == 5
     line = assert_one_error_line(result.stderr)
-    assert "make hello" in line
+    assert "the build command failed in nix-shell (exit 2): make" in line
     assert "compiler exploded" in result.stderr
 
 
 def test_shell_build_without_artifact_exits_5(tmp_path: Path) -> None:
     project = copy_example("hello-c-shell", tmp_path)
-    (project / "Makefile").write_text("hello:\n\ttrue\n")
+    (project / "Makefile").write_text("all:\n\ttrue\n")
     result = nixbuild("build", "-C", str(project))
     assert result.returncode == 5
-    assert "did not produce hello" in assert_one_error_line(result.stderr)
+    assert "did not produce build/x86_64-linux/hello" in assert_one_error_line(result.stderr)
 
 
 def test_unknown_target_exits_2_listing_valid_ones(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ VARIANTS = {
     "hello-c": [],
     "hello-c-shell": [],
     "hello-c+tzdata+root": [("[image]", '[image]\ntzdata = true\nuser = "root"\nports = [8080]\nlabels = { a = "b" }')],
-    "hello-c+static": [("[nixpkgs]", '[target]\nplatforms = ["x86_64-linux-static"]\n\n[nixpkgs]')],
+    "hello-c+static": [('platforms = ["x86_64-linux",', 'platforms = ["x86_64-linux-static", "x86_64-linux",')],
 }
 
 

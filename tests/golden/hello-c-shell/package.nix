@@ -11,7 +11,7 @@ runCommandCC "hello-1.0.0"
   {
     artifact = builtins.path {
       name = "hello-1.0.0-artifact";
-      path = (../. + "/hello");
+      path = (../. + ("/build/" + target + "/hello"));
     };
     program = "hello";
     meta.mainProgram = "hello";

@@ -19,4 +19,35 @@
     };
     cargoLinkerVar = "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER";
   };
+  aarch64-linux = {
+    system = "aarch64-linux";
+    config = "aarch64-unknown-linux-gnu";
+    static = false;
+    architecture = "arm64";
+    shellEnv = {
+      NIXBUILD_TARGET = "aarch64-linux";
+      NIXBUILD_TARGET_CONFIG = "aarch64-unknown-linux-gnu";
+      CARGO_BUILD_TARGET = "aarch64-unknown-linux-gnu";
+      GOOS = "linux";
+      GOARCH = "arm64";
+      CGO_ENABLED = "1";
+    };
+    cargoLinkerVar = "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER";
+  };
+  armv7l-linux = {
+    system = "armv7l-linux";
+    config = "armv7l-unknown-linux-gnueabihf";
+    static = false;
+    architecture = "arm";
+    shellEnv = {
+      NIXBUILD_TARGET = "armv7l-linux";
+      NIXBUILD_TARGET_CONFIG = "armv7l-unknown-linux-gnueabihf";
+      CARGO_BUILD_TARGET = "armv7-unknown-linux-gnueabihf";
+      GOOS = "linux";
+      GOARCH = "arm";
+      CGO_ENABLED = "1";
+      GOARM = "7";
+    };
+    cargoLinkerVar = "CARGO_TARGET_ARMV7_UNKNOWN_LINUX_GNUEABIHF_LINKER";
+  };
 }
