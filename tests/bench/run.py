@@ -78,7 +78,10 @@ def image_overhead() -> None:
 
 
 def main() -> None:
+    from tests.bench.cross_bench import cross_parallel
+
     image_overhead()
+    cross_parallel()
 
 
 if __name__ == "__main__":
