@@ -16,6 +16,8 @@ import click
 from nixbuild import __version__
 from nixbuild.commands import build, doctor, generate, image, shell
 from nixbuild.commands import ci, load, provenance, push, sbom
+from nixbuild.commands import diff, inspect, why
+from nixbuild.commands import verify
 from nixbuild.errors import EXIT_CONFIG, EXIT_INTERRUPTED, NixbuildError
 
 
@@ -26,7 +28,8 @@ def cli() -> None:
 
 
 for _command in (generate.generate, build.build, shell.shell, image.image, doctor.doctor,
-                 sbom.sbom, provenance.provenance, push.push, load.load, ci.ci):
+                 sbom.sbom, provenance.provenance, push.push, load.load, ci.ci,
+                 inspect.inspect, why.why, diff.diff, verify.verify):
     cli.add_command(_command)
 
 
