@@ -261,6 +261,13 @@ class Nix:
             raise _failure(f"evaluating {file.name}" + (f" -A {attr}" if attr else ""), result)
         return json.loads(result.stdout)
 
+    def eval_expr_json(self, expr: str) -> Any:
+        """Evaluate a Nix expression written by nixbuild (values via nixexpr) to JSON."""
+        result = self._run(["nix-instantiate", "--eval", "--strict", "--json", "--expr", expr])
+        if result.returncode != 0:
+            raise _failure("evaluating an expression", result)
+        return json.loads(result.stdout)
+
     # -- building -------------------------------------------------------------
 
     def build(self, file: Path, attr: str, *, out_link: Path, argstrs: Mapping[str, str] = {}) -> BuildResult:

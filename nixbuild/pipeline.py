@@ -16,10 +16,10 @@ from pathlib import Path
 
 from nixbuild import config as config_mod
 from nixbuild import image as image_mod
-from nixbuild import closure, elf, oci, platforms, render
+from nixbuild import closure, elf, nixexpr, oci, platforms, render
 from nixbuild import plan as plan_mod
 from nixbuild.config import Project
-from nixbuild.errors import BuildCommandError, NixbuildError, NixFailedError, UsageError
+from nixbuild.errors import BuildCommandError, ConfigError, NixbuildError, NixFailedError, UsageError
 from nixbuild.nix import HOSTPKGS_NIX_CONFIG, DisallowedReferenceError, Log, Nix
 
 RESULT_DIR = "nixbuild-result"
@@ -46,6 +46,7 @@ class ImageOutcome:
     stream_script: str
     info: image_mod.ImageInfo
     store_paths: tuple[StorePath, ...]
+    debug_file: Path | None = None  # the -debug variant ([image] debug = true)
 
     @property
     def reference(self) -> str:
@@ -172,6 +173,37 @@ def policy_violation(project: Project, nix: Nix, plan: plan_mod.Plan, exc: Disal
     )
 
 
+def check_extra(project: Project, nix: Nix, plan: plan_mod.Plan) -> None:
+    """[image] extra must name outputs ("openssl.out"), not packages ("openssl")."""
+    if not project.image.extra:
+        return
+    paths = [[e.split("."), e.split(".")[:-1]] for e in project.image.extra]
+    expr = (
+        f"let d = import {nixexpr.absolute_path(str(_generated(project)))} "
+        f"{{ target = {nixexpr.string(plan.target)}; buildSystem = {nixexpr.string(plan.build_system)}; }}; "
+        "pkgs = d.pkgs; lib = pkgs.lib; "
+        "outs = v: if lib.isDerivation v then v.outputs or [ \"out\" ] else null; "
+        "in map (p: let v = lib.attrByPath (builtins.head p) null pkgs; "
+        "parent = lib.attrByPath (builtins.elemAt p 1) null pkgs; "
+        "in { outputs = outs v; parentOutputs = outs parent; }) "
+        + nixexpr.value(paths)
+    )
+    for entry, facts in zip(project.image.extra, nix.eval_expr_json(expr)):
+        leaf = entry.split(".")[-1]
+        if facts["parentOutputs"] is not None and leaf in facts["parentOutputs"]:
+            continue
+        if facts["outputs"] is not None:
+            choices = ", ".join(f"{entry}.{o}" for o in facts["outputs"] if o != "dev")
+            raise ConfigError(f"{config_mod.CONFIG_NAME}: image.extra: {entry!r} is a package, not an output",
+                              hint=f"name the outputs the image needs: {choices}")
+        if facts["parentOutputs"] is not None:
+            parent = entry.rsplit(".", 1)[0]
+            raise ConfigError(f"{config_mod.CONFIG_NAME}: image.extra: {parent} has no output {leaf!r}",
+                              hint="its outputs: " + ", ".join(facts["parentOutputs"]))
+        raise ConfigError(f"{config_mod.CONFIG_NAME}: image.extra: {entry!r} is not in the package set",
+                          hint="use a package-set attribute path with an output, e.g. \"openssl.out\"")
+
+
 def allow(project: Project, entries: tuple[str, ...]) -> Project:
     """The project with some closure-policy entries lifted for this run."""
     for entry in entries:
@@ -211,6 +243,7 @@ def image(
             if not (project.root / rel).is_file():
                 raise BuildCommandError(f"{rel} does not exist", hint="run `nixbuild build` first, or drop --no-build")
             check_artifact_arch(project.root / rel, rel, platforms.get(target))
+    check_extra(project, nix, plan)
     outdir = result_dir(project, target)
     try:
         result = nix.build(_generated(project), "image", out_link=outdir / "stream", argstrs=_argstrs(plan))
@@ -218,19 +251,30 @@ def image(
         raise policy_violation(project, nix, plan, exc) from None
     script = result.out_paths[0]
     file = outdir / f"{project.image.name.replace('/', '-')}-{project.image.tag}.tar"
-    fd, tmp_name = tempfile.mkstemp(prefix=".image-", suffix=".tar.tmp", dir=outdir)
+    _stream_to(nix, Path(script), file)
+    info = image_mod.read_docker_archive(file)
+    sizes = nix.sizes(info.store_paths)
+    store_paths = tuple(StorePath(p, sizes[p]) for p in info.store_paths)
+    debug_file = None
+    if project.image.debug:
+        debug = nix.build(_generated(project), "imageDebug", out_link=outdir / "stream-debug", argstrs=_argstrs(plan))
+        debug_file = outdir / f"{project.image.name.replace('/', '-')}-{project.image.tag}-debug.tar"
+        _stream_to(nix, Path(debug.out_paths[0]), debug_file)
+    return ImageOutcome(target=target, file=file, stream_script=script, info=info, store_paths=store_paths,
+                        debug_file=debug_file)
+
+
+def _stream_to(nix: Nix, script: Path, file: Path) -> None:
+    """Run a stream script into ``file`` atomically (readable, never half-written)."""
+    fd, tmp_name = tempfile.mkstemp(prefix=".image-", suffix=".tar.tmp", dir=file.parent)
     try:
         with os.fdopen(fd, "wb") as tmp:
-            nix.stream_image(Path(script), tmp)
+            nix.stream_image(script, tmp)
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, file)
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
-    info = image_mod.read_docker_archive(file)
-    sizes = nix.sizes(info.store_paths)
-    store_paths = tuple(StorePath(p, sizes[p]) for p in info.store_paths)
-    return ImageOutcome(target=target, file=file, stream_script=script, info=info, store_paths=store_paths)
 
 
 @dataclass(frozen=True)

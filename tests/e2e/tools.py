@@ -15,6 +15,7 @@ def skopeo_inspect(archive: Path, *, config: bool = False) -> dict:  # type: ign
 
 def unpack(archive: Path, workdir: Path, tag: str = "t") -> Path:
     """docker-archive → OCI layout (skopeo copy) → rootfs (umoci unpack); returns the rootfs."""
+    workdir.mkdir(parents=True, exist_ok=True)
     layout = workdir / "oci"
     bundle = workdir / "bundle"
     run(["skopeo", "copy", "--quiet", f"docker-archive:{archive}", f"oci:{layout}:{tag}"])

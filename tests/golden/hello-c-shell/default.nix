@@ -17,6 +17,12 @@ in
     inherit pkgs package;
     architecture = (import ./targets.nix).${target}.architecture;
   };
+  # The -debug variant: the same image plus busybox at /busybox ([image] debug).
+  imageDebug = import ./image.nix {
+    inherit pkgs package;
+    architecture = (import ./targets.nix).${target}.architecture;
+    debug = true;
+  };
   shell = import ./shell.nix { inherit target buildSystem; };
   targets = builtins.attrNames (import ./targets.nix);
 }

@@ -7,6 +7,12 @@
 {
   target ? "x86_64-linux",
   buildSystem ? builtins.currentSystem,
+  # nixpkgs' `overlays` argument (`final: prev:`, applied in order to every
+  # package set of the target, buildPackages and pkgsStatic included):
+  # nixbuild's own overlays, then [nixpkgs] overlays from nixbuild.toml.
+  overlays ? [
+    (import ./overlays/cross-shared-cacert.nix)
+  ],
 }:
 let
   targets = import ./targets.nix;
@@ -20,7 +26,7 @@ let
       localSystem = {
         system = buildSystem;
       };
-      overlays = [ ];
+      inherit overlays;
       config = { };
     }
     // (
