@@ -90,6 +90,8 @@ class Image:
 class Nixpkgs:
     source: str  # "hostpkgs" | "channel" | "lock" | "path"
     path: str | None = None  # absolute directory for source "path"
+    overlays: tuple[str, ...] = ()  # globs relative to the project, applied in sorted order
+    nixbuild_overlays: bool = True  # apply nixbuild's own overlays (overlays/ in nixbuild) first
 
 
 @dataclass(frozen=True)
@@ -391,17 +393,24 @@ def _user(r: _Reader, value: str) -> User:
 
 def _nixpkgs(r: _Reader, root: Path) -> Nixpkgs:
     s = "nixpkgs"
-    t = r.table(s, {"source"})
+    t = r.table(s, {"source", "overlays", "nixbuild-overlays"})
     source = r.get(s, t, "source", str, "channel")
+    overlays = r.str_list(s, t, "overlays", ()) or ()
+    for pattern in overlays:
+        pure = PurePosixPath(pattern)
+        if not pattern or pure.is_absolute() or ".." in pure.parts or "\\" in pattern:
+            raise r.error((s, "overlays"), f"{pattern!r} must be a glob relative to the project, inside it",
+                          hint='e.g. overlays = ["overlays/*.nix"]')
+    own = r.get(s, t, "nixbuild-overlays", bool, True)
     if source.startswith("path:"):
         raw = source[len("path:"):]
         if not raw:
             raise r.error((s, "source"), "path: needs a directory", hint='e.g. source = "path:/src/nixpkgs"')
         directory = (root / raw).resolve()
-        return Nixpkgs(source="path", path=directory.as_posix())
+        return Nixpkgs(source="path", path=directory.as_posix(), overlays=tuple(overlays), nixbuild_overlays=own)
     if source not in SOURCES:
         raise r.error((s, "source"), f"unknown source {source!r}", hint="one of: hostpkgs, channel, lock, path:DIR")
-    return Nixpkgs(source=source)
+    return Nixpkgs(source=source, overlays=tuple(overlays), nixbuild_overlays=own)
 
 
 def _target(r: _Reader) -> Target:

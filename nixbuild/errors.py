@@ -14,6 +14,7 @@ EXIT_NIX_MISSING = 3  # Nix is not installed or not on PATH
 EXIT_NIX_FAILED = 4  # Nix evaluation or build failed
 EXIT_TOOL_FAILED = 5  # another required tool or step failed (e.g. the shell build)
 EXIT_REGISTRY = 6  # skopeo/podman/a registry failed: push, pull, load, OCI conversion
+EXIT_LOCK = 7  # nixbuild.lock is missing or stale (--locked), or a pinned hash does not match
 EXIT_INTERRUPTED = 130
 
 
@@ -51,3 +52,7 @@ class BuildCommandError(NixbuildError):
 
 class RegistryError(NixbuildError):
     exit_code = EXIT_REGISTRY
+
+
+class LockError(NixbuildError):
+    exit_code = EXIT_LOCK

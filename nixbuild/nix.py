@@ -366,3 +366,20 @@ class Nix:
         except FileNotFoundError as exc:
             raise NixMissingError("nix-shell not found: Nix is not installed or not on PATH",
                                   hint="install Nix (Debian/Ubuntu: apt-get install nix-bin) and re-run") from exc
+
+    # -- pinning (nixbuild lock) ------------------------------------------------
+
+    def prefetch_url(self, url: str, *, unpack: bool = True) -> str:
+        """``nix-prefetch-url [--unpack] URL``: the sha256 (Nix base-32) that ``builtins.fetchTarball
+        { url; sha256; }`` (unpack) or ``fetchurl`` verifies; the result is added to the store."""
+        result = self._run(["nix-prefetch-url", *(["--unpack"] if unpack else []), "--type", "sha256", url])
+        if result.returncode != 0:
+            raise _failure(f"nix-prefetch-url {url}", result)
+        return result.stdout.strip().splitlines()[-1].strip()
+
+    def hash_path(self, path: Path) -> str:
+        """``nix-hash --type sha256 --base32 PATH``: the NAR hash ``builtins.path { path; sha256; }`` verifies."""
+        result = self._run(["nix-hash", "--type", "sha256", "--base32", str(path)])
+        if result.returncode != 0:
+            raise _failure(f"nix-hash {path}", result)
+        return result.stdout.strip()

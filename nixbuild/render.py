@@ -18,14 +18,14 @@ from pathlib import Path
 import jinja2
 
 from nixbuild import __version__, nixexpr, platforms
-from nixbuild import config
+from nixbuild import config, lock, overlays
 from nixbuild.config import CONFIG_NAME, Project
 from nixbuild.errors import ConfigError
 from nixbuild.nixexpr import Raw
 from nixbuild.resources import nix_dir
 
 GENERATED_DIR = ".nixbuild"
-LOCK_NAME = "nixbuild.lock"
+LOCK_NAME = lock.LOCK_NAME
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,8 @@ def _nixpkgs_expr(project: Project) -> tuple[str, str]:
     if source == "path":
         assert project.nixpkgs.path is not None
         return nixexpr.absolute_path(project.nixpkgs.path), "a local nixpkgs checkout"
-    lock = project.root / LOCK_NAME
-    raise ConfigError(
-        f"{CONFIG_NAME}: nixpkgs.source: \"lock\" needs {lock.name}, which does not exist",
-        hint='pin nixpkgs with source = "path:DIR" or use source = "channel" until `nixbuild lock` exists',
-    )
+    pin = lock.required_pin(project)
+    return lock.pin_expr(pin), f"nixpkgs pinned in {LOCK_NAME} ({pin.uri})"
 
 
 def _image_args(project: Project) -> dict[str, object]:
@@ -199,6 +196,7 @@ def plan_files(project: Project) -> dict[str, bytes]:
         "targets": list(project.target.platforms),
         "platforms": plats,
         "nixpkgs_expr": nixpkgs_expr,
+        "overlays_expr": overlays.pkgs_overlays_expr(project),
         "source_comment": source_comment,
         "package": pkg,
         "shell_name": f"{pkg.name}-shell",
@@ -245,6 +243,7 @@ def plan_files(project: Project) -> dict[str, bytes]:
     _copy_tree(nix / "lib", "lib", files)
     if project.nixpkgs.source == "hostpkgs":
         _copy_tree(nix / "hostpkgs", "hostpkgs", files)
+    files.update(overlays.generated_files(project))
     return dict(sorted(files.items()))
 
 

@@ -1,0 +1,133 @@
+"""Which overlays a project applies, in which order, and how pkgs.nix names them.
+
+Order (as nixpkgs applies its ``overlays`` argument, ``final: prev:``, to
+every package set of a target): nixbuild's own overlays (the repository's
+``overlays/``, sorted by file name) unless ``[nixpkgs] nixbuild-overlays =
+false``, then the files matched by the ``[nixpkgs] overlays`` globs, all
+matches sorted together by their path relative to the project.
+
+nixbuild's own overlays are copied into ``.nixbuild/overlays/`` (they live in
+nixbuild's installation, not in the project); project overlays are imported
+where they are (``../overlays/x.nix`` from ``.nixbuild/``), like the package
+source, so an overlay can refer to files beside it (``./fix.patch``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from nixbuild import nixexpr
+from nixbuild.config import CONFIG_NAME, Project
+from nixbuild.errors import ConfigError
+from nixbuild.resources import nix_dir
+
+OWN_PREFIX = "nixbuild/"  # how nixbuild's own overlays are named (in the lock, list, provenance)
+GENERATED_SUBDIR = "overlays"  # .nixbuild/overlays/: copies of nixbuild's own overlays
+_OWN_FILE = re.compile(r"[a-z0-9][a-z0-9._-]*\.nix\Z")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True)
+class Overlay:
+    name: str  # "nixbuild/<file>" or the path relative to the project ("overlays/a.nix")
+    origin: str  # "nixbuild" | "project"
+    file: Path  # the file nixbuild reads (the project's, or nixbuild's own)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.file.read_bytes()).hexdigest()
+
+    @property
+    def import_expr(self) -> str:
+        """``(import …)`` as written in .nixbuild/pkgs.nix."""
+        if self.origin == "nixbuild":
+            return f"(import ./{GENERATED_SUBDIR}/{self.file.name})"
+        return f"(import {nixexpr.project_path(self.name)})"
+
+    @property
+    def summary(self) -> str:
+        """The first line of the header comment after the title, e.g. "What it fixes: …"."""
+        return header(self.file.read_text(encoding="utf-8", errors="replace")).get("summary", "")
+
+
+def own_dir() -> Path:
+    """nixbuild's own overlays (the repository's top-level overlays/)."""
+    return nix_dir().parent / "overlays"
+
+
+def own_overlays() -> tuple[Overlay, ...]:
+    directory = own_dir()
+    if not directory.is_dir():
+        return ()
+    files = sorted(p for p in directory.iterdir() if p.is_file() and _OWN_FILE.match(p.name))
+    return tuple(Overlay(OWN_PREFIX + p.name, "nixbuild", p) for p in files)
+
+
+def project_overlays(project: Project) -> tuple[Overlay, ...]:
+    """The files the [nixpkgs] overlays globs match, sorted; each must be a file inside the project."""
+    root = project.root
+    found: dict[str, Path] = {}
+    for pattern in project.nixpkgs.overlays:
+        matches = sorted(root.glob(pattern))
+        if not matches and not _GLOB_CHARS.search(pattern):
+            raise ConfigError(f"{CONFIG_NAME}: nixpkgs.overlays: {pattern!r} does not exist",
+                              hint="create it (`nixbuild overlay new NAME --attr PKG`) or remove it from the list")
+        for path in matches:
+            if not path.is_file():
+                continue
+            resolved = path.resolve()
+            if not (root in resolved.parents):
+                raise ConfigError(f"{CONFIG_NAME}: nixpkgs.overlays: {path.relative_to(root).as_posix()!r} "
+                                  "resolves outside the project", hint="overlays must be files inside the project")
+            rel = path.relative_to(root).as_posix()
+            if rel.split("/", 1)[0] in (".nixbuild", "nixbuild-result"):
+                continue
+            found[rel] = path
+    return tuple(Overlay(rel, "project", found[rel]) for rel in sorted(found))
+
+
+def applied(project: Project) -> tuple[Overlay, ...]:
+    """Every overlay pkgs.nix applies, in order."""
+    own = own_overlays() if project.nixpkgs.nixbuild_overlays else ()
+    return own + project_overlays(project)
+
+
+def hashes(project: Project) -> tuple[tuple[str, str], ...]:
+    """(name, sha256 hex) of every applied overlay, in order: what the lock and provenance record."""
+    return tuple((o.name, o.sha256) for o in applied(project))
+
+
+def pkgs_overlays_expr(project: Project) -> str:
+    """The default of pkgs.nix's ``overlays`` argument."""
+    items = [nixexpr.Raw(o.import_expr) for o in applied(project)]
+    return nixexpr.value(items, 1)
+
+
+def generated_files(project: Project) -> dict[str, bytes]:
+    """Files under .nixbuild/: copies of nixbuild's own overlays (when enabled)."""
+    if not project.nixpkgs.nixbuild_overlays:
+        return {}
+    return {f"{GENERATED_SUBDIR}/{o.file.name}": o.file.read_bytes() for o in own_overlays()}
+
+
+_HEADER_FIELD = re.compile(r"#\s*(What it fixes|Targets|Upstream|Test):\s*(.*)")
+
+
+def header(text: str) -> dict[str, str]:
+    """Fields of an overlay's header comment: title, summary, targets, upstream."""
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        body = line.lstrip("#").strip()
+        if "title" not in fields and body:
+            fields["title"] = body
+            continue
+        match = _HEADER_FIELD.match(line)
+        if match:
+            key = match.group(1).split()[0].lower()  # what | targets | upstream | test
+            fields["summary" if key == "what" else key] = match.group(2).strip()
+    return fields
