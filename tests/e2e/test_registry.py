@@ -200,3 +200,16 @@ def test_convert_to_oci_and_oci_archive_then_push_an_index(registry, project, tm
     assert pushed.digest == "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
     listed = json.loads(raw)
     assert [m["platform"]["architecture"] for m in listed["manifests"]] == ["amd64"]
+
+
+def test_push_all_sends_the_multi_platform_index(registry, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = copy_example("hello-c", tmp_path)
+    ref = f"{registry}/team/hello-multi:1.0.0"
+    result = nixbuild("push", "--all", "-j", "2", "--json", "--no-tls-verify", ref, "-C", str(path))
+    assert result.returncode == 0, result.stderr
+    raw = json.loads(run(["skopeo", "inspect", "--tls-verify=false", "--raw", f"docker://{ref}"]).stdout)
+    platforms = sorted((m["platform"]["architecture"], m["platform"].get("variant", "")) for m in raw["manifests"])
+    assert platforms == [("amd64", ""), ("arm", "v7"), ("arm64", ""), ("riscv64", "")]
+    # Each platform's image is pullable on its own and has the right architecture.
+    arm = run(["skopeo", "inspect", "--tls-verify=false", "--override-arch", "arm64", f"docker://{ref}"]).stdout
+    assert json.loads(arm)["Architecture"] == "arm64"
