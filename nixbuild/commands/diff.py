@@ -19,7 +19,8 @@ def _signed(n: int) -> str:
 def diff_dict(d: inspect_mod.Diff) -> dict[str, object]:
     def side(ins: inspect_mod.Inspection) -> dict[str, object]:
         return {"image": str(ins.info.path), "reference": ins.info.repo_tags[0] if ins.info.repo_tags else "",
-                "size": ins.info.size, "closure_size": ins.closure_size, "layer_count": len(ins.info.layers)}
+                "size": ins.info.size, "closure_size": ins.closure_size, "layer_count": len(ins.info.layers),
+                "layer_bytes": sum(layer.size for layer in ins.info.layers)}
 
     return {
         "version": SCHEMA_VERSION,
