@@ -59,15 +59,14 @@ def diff_text(d: inspect_mod.Diff) -> str:
 @click.command()
 @common
 @json_option
-@click.argument("a", type=click.Path(exists=True, path_type=Path))
-@click.argument("b", type=click.Path(exists=True, path_type=Path))
+@click.argument("a", type=click.Path(path_type=Path))
+@click.argument("b", type=click.Path(path_type=Path))
 def diff(directory: Path, verbose: bool, as_json: bool, a: Path, b: Path) -> None:
     """Compare two images: store paths added, removed and changed, with byte deltas, and the layers they share.
 
     A and B are docker-archives, or project directories (their current image
-    for the default target)."""
-    del directory  # A and B name the projects
-    before = inspect_mod.of_image_or_project(a, verbose=verbose, log=log, output=sys.stderr.buffer)
-    after = inspect_mod.of_image_or_project(b, verbose=verbose, log=log, output=sys.stderr.buffer)
+    for the default target); relative paths are taken from -C DIR."""
+    before = inspect_mod.of_image_or_project(directory / a, verbose=verbose, log=log, output=sys.stderr.buffer)
+    after = inspect_mod.of_image_or_project(directory / b, verbose=verbose, log=log, output=sys.stderr.buffer)
     d = inspect_mod.diff(before, after)
     emit(as_json, diff_dict(d), diff_text(d))
