@@ -367,6 +367,22 @@ class Nix:
             raise NixMissingError("nix-shell not found: Nix is not installed or not on PATH",
                                   hint="install Nix (Debian/Ubuntu: apt-get install nix-bin) and re-run") from exc
 
+    def check_build(self, derivation: str) -> CheckBuildResult:
+        """Rebuild a derivation whose outputs are in the store and compare (``nix-build --check``).
+
+        Nix exits 104 when an output differs; with ``--keep-failed`` it keeps
+        the rebuilt output at ``OUTPUT.check`` (and the build directory under
+        TMPDIR). Any other failure is a ``NixFailedError``.
+        """
+        args = ["nix-build", "--check", "--keep-failed", "--no-out-link", derivation]
+        result = self._run(args, on_stderr_line=self.log if self.verbose else None)
+        if result.returncode == 0:
+            return CheckBuildResult(derivation, ())
+        differing = tuple((m.group(1), m.group(2)) for m in _CHECK_DIFFERS.finditer(result.stderr))
+        if result.returncode == 104 and differing:
+            return CheckBuildResult(derivation, differing)
+        raise _failure(f"nix-build --check {derivation}", result)
+
     # -- pinning (nixbuild lock) ------------------------------------------------
 
     def prefetch_url(self, url: str, *, unpack: bool = True) -> str:
@@ -383,3 +399,16 @@ class Nix:
         if result.returncode != 0:
             raise _failure(f"nix-hash {path}", result)
         return result.stdout.strip()
+
+
+_CHECK_DIFFERS = re.compile(r"output '(/nix/store/[^']+)' differs(?: from '(/nix/store/[^']+)')?")
+
+
+@dataclass(frozen=True)
+class CheckBuildResult:
+    derivation: str
+    differing: tuple[tuple[str, str | None], ...]  # (output path, its kept rebuild "….check" or None)
+
+    @property
+    def deterministic(self) -> bool:
+        return not self.differing

@@ -5,6 +5,7 @@ from __future__ import annotations
 from nixbuild import __version__
 from nixbuild.pipeline import BuildOutcome, ImageOutcome, ManyOutcome
 from nixbuild.render import RenderReport
+from nixbuild.verify import FileDifference, VerifyOutcome
 
 SCHEMA_VERSION = 1
 
@@ -144,4 +145,73 @@ def many_text(many: ManyOutcome) -> str:
             lines.append(f"  {target} is not in the index: an earlier target has the same platform")
     elif many.failed:
         lines.append("index: not written (a target failed)")
+    return "\n".join(lines)
+
+
+def verify_dict(outcome: VerifyOutcome) -> dict[str, object]:
+    def files(diffs: tuple[FileDifference, ...]) -> list[dict[str, object]]:
+        return [{"path": f.path, "differs": list(f.fields), "first": f.first, "second": f.second} for f in diffs]
+
+    targets: list[dict[str, object]] = []
+    for t in outcome.targets:
+        c = t.comparison
+        targets.append({
+            "target": t.target,
+            "image": str(t.image),
+            "identical": t.identical,
+            "checks": [{
+                "role": check.role,
+                "derivation": check.derivation,
+                "identical": check.identical,
+                "outputs": [{"output": o.output, "rebuild": o.rebuild, "layer": o.layer, "files": files(o.files)}
+                            for o in check.outputs],
+            } for check in t.checks],
+            "second_build": {
+                "directory": str(t.copy_location),
+                "identical": c.identical,
+                "manifest": [c.first_manifest, c.second_manifest],
+                "config_digest": [c.first_config, c.second_config],
+                "config_differs": list(c.config_fields),
+                "layers": [{"index": [l.index, l.second_index], "digest": [l.first_digest, l.second_digest],
+                            "store_paths": list(l.store_paths), "files": files(l.files)} for l in c.layers],
+            },
+        })
+    return {"version": SCHEMA_VERSION, "nixbuild": __version__, "identical": outcome.identical, "targets": targets}
+
+
+def _file_lines(diffs: tuple[FileDifference, ...], indent: str, limit: int = 20) -> list[str]:
+    lines = []
+    for f in diffs[:limit]:
+        lines.append(f"{indent}{f.path}: {', '.join(f.fields)}")
+        lines.append(f"{indent}    first:  {f.first}")
+        lines.append(f"{indent}    second: {f.second}")
+    if len(diffs) > limit:
+        lines.append(f"{indent}… and {len(diffs) - limit} more (--json lists all)")
+    return lines
+
+
+def verify_text(outcome: VerifyOutcome) -> str:
+    lines: list[str] = []
+    for t in outcome.targets:
+        lines.append(f"{t.target}: {'identical' if t.identical else 'NOT REPRODUCIBLE'}  ({t.image})")
+        lines.append("  rebuild of each derivation (nix-build --check):")
+        for check in t.checks:
+            lines.append(f"    {'identical' if check.identical else 'DIFFERS  '}  {check.role:20} {check.derivation}")
+            for o in check.outputs:
+                layer = f" (image layer {o.layer})" if o.layer is not None else ""
+                lines.append(f"      output {o.output}{layer}" + (f", rebuilt at {o.rebuild}" if o.rebuild else ""))
+                lines.extend(_file_lines(o.files, "        "))
+        c = t.comparison
+        lines.append("  second build of a copy in another directory, with another TMPDIR:")
+        same = lambda a, b: f"identical {a}" if a == b else f"DIFFERS {a} vs {b}"
+        lines.append(f"    manifest  {same(c.first_manifest, c.second_manifest)}")
+        lines.append(f"    config    {same(c.first_config, c.second_config)}")
+        for field in c.config_fields[:20]:
+            lines.append(f"      {field}")
+        if not c.layers:
+            lines.append("    layers    identical")
+        for l in c.layers:
+            lines.append(f"    {l.label} DIFFERS: {l.first_digest} vs {l.second_digest}")
+            lines.append(f"      store paths: {', '.join(l.store_paths) or '-'}")
+            lines.extend(_file_lines(l.files, "      "))
     return "\n".join(lines)
