@@ -18,6 +18,7 @@ from nixbuild.commands import build, doctor, generate, image, shell
 from nixbuild.commands import ci, load, provenance, push, sbom
 from nixbuild.commands import diff, inspect, why
 from nixbuild.commands import verify
+from nixbuild.commands import lock, overlay, update
 from nixbuild.errors import EXIT_CONFIG, EXIT_INTERRUPTED, NixbuildError
 
 
@@ -29,7 +30,8 @@ def cli() -> None:
 
 for _command in (generate.generate, build.build, shell.shell, image.image, doctor.doctor,
                  sbom.sbom, provenance.provenance, push.push, load.load, ci.ci,
-                 inspect.inspect, why.why, diff.diff, verify.verify):
+                 inspect.inspect, why.why, diff.diff, verify.verify,
+                 lock.lock, update.update, overlay.overlay):
     cli.add_command(_command)
 
 

@@ -9,8 +9,10 @@ The lock (JSON, ``version`` 1) records
   { url; sha256; }`` verifies) or a local checkout ``{type = "path", path,
   sha256}`` (``nix-hash --type sha256 --base32``, which ``builtins.path { path;
   sha256; }`` verifies); null for the other sources;
-- ``overlays``: every applied overlay file (nixbuild's own ones as
-  ``nixbuild/<file>``) with the sha256 of its bytes, in application order.
+- ``overlays``: every project overlay file (``[nixpkgs] overlays``) with the
+  sha256 of its bytes, in application order. nixbuild's own overlays are
+  versioned with nixbuild (like its Nix library); whether they are applied is
+  part of ``settings``, and provenance records their hashes.
 
 Stale: the settings or an overlay hash differ from the project's. ``--locked``
 (the default when ``CI`` is set) refuses a missing or stale lock (LockError,
@@ -129,7 +131,7 @@ def _pin(path: Path, raw: Any) -> Pin | None:
 
 
 def current(project: Project, pin: Pin | None) -> Lock:
-    return Lock(settings=settings(project), nixpkgs=pin, overlays=overlays.hashes(project))
+    return Lock(settings=settings(project), nixpkgs=pin, overlays=overlays.hashes(project, own=False))
 
 
 def write(project: Project, lock: Lock) -> bool:
@@ -293,3 +295,62 @@ def mismatch_error(project: Project, exc: NixbuildError, nix: Nix | None = None)
             hint="the checkout or nixbuild.lock was changed; if intended, re-pin it with `nixbuild update`",
         )
     return None
+
+
+# ---------------------------------------------------------------------------
+# nixbuild lock / update
+
+
+@dataclass(frozen=True)
+class Relock:
+    path: Path
+    old: Lock | None
+    new: Lock
+    changes: tuple[Change, ...]
+    written: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "file": str(self.path),
+            "written": self.written,
+            "changes": [c.to_json() for c in self.changes],
+            "nixpkgs": self.new.nixpkgs.to_json() if self.new.nixpkgs else None,
+            "overlays": [{"name": n, "sha256": h} for n, h in self.new.overlays],
+        }
+
+    def text(self) -> str:
+        lines = [f"{self.path.name}: " + ("written" if self.written else "up to date")]
+        lines += [f"  {c.text()}" for c in self.changes]
+        if self.new.nixpkgs:
+            lines.append(f"nixpkgs:  {self.new.nixpkgs.uri}")
+            lines.append(f"sha256:   {self.new.nixpkgs.sha256}")
+        lines.append(f"overlays: {len(self.new.overlays)}")
+        lines += [f"  {h[:16]}…  {n}" for n, h in self.new.overlays]
+        return "\n".join(lines)
+
+
+def relock(project: Project, nix: Nix, *, pin_from: str | None = None, move: bool = False) -> Relock:
+    """Write nixbuild.lock for the project. ``pin_from`` (a URL, tarball or checkout) pins nixpkgs anew;
+    ``move`` re-fetches the pinned URL/path (``nixbuild update``); otherwise an existing pin is kept."""
+    try:
+        old = read(project)
+    except LockError:
+        old = None  # a malformed lock is replaced
+    pin: Pin | None = None
+    if project.nixpkgs.source != "lock":
+        if pin_from is not None:
+            raise UsageError(f"--url/--from pin nixpkgs for [nixpkgs] source = \"lock\", not {project.nixpkgs.source!r}",
+                             hint=f"set source = \"lock\" in {CONFIG_NAME} first")
+    elif pin_from is not None:
+        pin = prefetch(nix, pin_from, project.root)
+    elif old is not None and old.nixpkgs is not None:
+        pin = prefetch(nix, old.nixpkgs.url, project.root) if move else old.nixpkgs
+    else:
+        raise UsageError(f"source = \"lock\" needs a nixpkgs pin and {LOCK_NAME} has none",
+                         hint="pass --url URL (a nixpkgs tarball, e.g. https://github.com/NixOS/nixpkgs/archive/"
+                              "<commit>.tar.gz) or --from FILE|DIR (a local tarball or checkout)")
+    new = current(project, pin)
+    changes = tuple(diff(old, new))
+    written = write(project, new)
+    return Relock(lock_path(project), old, new, changes, written)

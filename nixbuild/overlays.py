@@ -95,9 +95,10 @@ def applied(project: Project) -> tuple[Overlay, ...]:
     return own + project_overlays(project)
 
 
-def hashes(project: Project) -> tuple[tuple[str, str], ...]:
-    """(name, sha256 hex) of every applied overlay, in order: what the lock and provenance record."""
-    return tuple((o.name, o.sha256) for o in applied(project))
+def hashes(project: Project, *, own: bool = True) -> tuple[tuple[str, str], ...]:
+    """(name, sha256 hex) of the applied overlays, in order (provenance records all; the lock
+    only the project's, ``own=False``: nixbuild's own are versioned with nixbuild)."""
+    return tuple((o.name, o.sha256) for o in applied(project) if own or o.origin == "project")
 
 
 def pkgs_overlays_expr(project: Project) -> str:
@@ -117,17 +118,96 @@ _HEADER_FIELD = re.compile(r"#\s*(What it fixes|Targets|Upstream|Test):\s*(.*)")
 
 
 def header(text: str) -> dict[str, str]:
-    """Fields of an overlay's header comment: title, summary, targets, upstream."""
+    """Fields of an overlay's header comment: title, summary (the first sentence of "What it fixes:"),
+    targets, upstream, test. A field runs on over the following comment lines up to a blank one."""
     fields: dict[str, str] = {}
+    current: str | None = None
     for line in text.splitlines():
         if not line.startswith("#"):
             break
         body = line.lstrip("#").strip()
-        if "title" not in fields and body:
-            fields["title"] = body
-            continue
         match = _HEADER_FIELD.match(line)
         if match:
             key = match.group(1).split()[0].lower()  # what | targets | upstream | test
-            fields["summary" if key == "what" else key] = match.group(2).strip()
+            current = "summary" if key == "what" else key
+            fields[current] = match.group(2).strip()
+        elif not body:
+            current = None
+        elif current is not None:
+            fields[current] += " " + body
+        elif "title" not in fields:
+            fields["title"] = body
+    if "summary" in fields:
+        first, dot, _ = fields["summary"].partition(". ")
+        fields["summary"] = first + ("." if dot else "")
     return fields
+
+
+# ---------------------------------------------------------------------------
+# nixbuild overlay new
+
+_NEW_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
+_ATTR = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*\Z")
+NEW_DIR = "overlays"
+
+
+@dataclass(frozen=True)
+class Scaffold:
+    overlay: Path
+    test: Path
+    matched: bool  # whether [nixpkgs] overlays already matches the new file
+
+
+def scaffold(project: Project, name: str, attr: str) -> Scaffold:
+    """overlays/NAME.nix with a filled-in header, and overlays/tests/NAME.nix, a test stub for it."""
+    from nixbuild.errors import UsageError
+
+    if not _NEW_NAME.match(name):
+        raise UsageError(f"{name!r} is not an overlay name", hint="lowercase letters, digits, - and _, e.g. openssl-no-tests")
+    if not _ATTR.match(attr):
+        raise UsageError(f"--attr {attr!r} is not a top-level package-set attribute",
+                         hint="name the package (e.g. --attr openssl); edit the scaffold for nested sets")
+    overlay = project.root / NEW_DIR / f"{name}.nix"
+    test = project.root / NEW_DIR / "tests" / f"{name}.nix"
+    for path in (overlay, test):
+        if path.exists():
+            raise UsageError(f"{path.relative_to(project.root)} already exists", hint="choose another name")
+    rel = overlay.relative_to(project.root).as_posix()
+    sel = "prev." + nixexpr.attr_name(attr)
+    overlay_text = f"""# {name}: an overlay of `{attr}`
+#
+# What it fixes: TODO: the problem in {attr} this overlay works around.
+# Targets: TODO: all targets, or which (scope it: see the `lib.optionalAttrs` example below).
+# Upstream: TODO: the nixpkgs issue or pull request that fixes it, or "none".
+# Test: {NEW_DIR}/tests/{name}.nix (run by `nixbuild overlay check`).
+final: prev: {{
+  {nixexpr.attr_name(attr)} = {sel}.overrideAttrs (old: {{
+    # TODO: the change, e.g.
+    # configureFlags = (old.configureFlags or [ ]) ++ [ "--disable-foo" ];
+  }});
+}}
+# For some targets only:
+#   final: prev: prev.lib.optionalAttrs prev.stdenv.hostPlatform.isStatic {{ … }}
+"""
+    test_text = f"""# Test of {rel}: `nixbuild overlay check` evaluates this file for every
+# configured target (`--argstr target T`); it must evaluate to true.
+{{
+  target ? null,
+}}:
+let
+  args = if target == null then {{ }} else {{ inherit target; }};
+  # The package set as nixbuild builds it, and without any overlay.
+  pkgs = import ../../.nixbuild/pkgs.nix args;
+  unpatched = import ../../.nixbuild/pkgs.nix (args // {{ overlays = [ ]; }});
+in
+# TODO: assert what the overlay is for, e.g.
+#   builtins.elem "--disable-foo" pkgs.{nixexpr.attr_name(attr)}.configureFlags
+pkgs.{nixexpr.attr_name(attr)}.drvPath != unpatched.{nixexpr.attr_name(attr)}.drvPath
+"""
+    test.parent.mkdir(parents=True, exist_ok=True)
+    from nixbuild.atomicfile import write_atomic
+
+    write_atomic(overlay, overlay_text.encode())
+    write_atomic(test, test_text.encode())
+    matched = any(o.file == overlay for o in project_overlays(project))
+    return Scaffold(overlay, test, matched)
