@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nixbuild import __version__
+from nixbuild.export import Exported
 from nixbuild.pipeline import BuildOutcome, ImageOutcome, ManyOutcome
 from nixbuild.render import RenderReport
 from nixbuild.verify import FileDifference, VerifyOutcome
@@ -215,3 +216,14 @@ def verify_text(outcome: VerifyOutcome) -> str:
             lines.append(f"      store paths: {', '.join(l.store_paths) or '-'}")
             lines.extend(_file_lines(l.files, "      "))
     return "\n".join(lines)
+
+
+def export_dict(written: Exported) -> dict[str, object]:
+    return {"format": written.format, "path": str(written.path), "tag": written.tag,
+            "manifest_digest": written.manifest_digest}
+
+
+def export_text(written: Exported) -> str:
+    where = {"oci": f"oci:{written.path}:{written.tag}", "oci-archive": f"oci-archive:{written.path}:{written.tag}"}
+    line = f"{written.format + ':':12} {where.get(written.format, str(written.path))}"
+    return line + (f" (manifest {written.manifest_digest})" if written.manifest_digest else "")

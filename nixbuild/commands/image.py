@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
-from nixbuild import pipeline, report
+from nixbuild import export, pipeline, report
 from nixbuild.commands._common import common, emit, json_option, log
+from nixbuild.errors import UsageError
+from nixbuild.registry import Containers
 
 
 @click.command()
@@ -21,16 +23,32 @@ from nixbuild.commands._common import common, emit, json_option, log
 @click.option("--no-build", is_flag=True, help="Shell mode: image the existing artifact without running the build command.")
 @click.option("--allow", "allowed", multiple=True, metavar="ENTRY",
               help="Lift one [image] forbid entry for this run (repeatable), e.g. --allow bash.")
+@click.option("--format", "fmt", type=click.Choice(export.FORMATS), default=export.DEFAULT_FORMAT, show_default=True,
+              help="Also write the image as this format (converted from the docker-archive in nixbuild-result).")
+@click.option("--output", "output_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
+              help="Where to write --format's result (default: next to the docker-archive; one target only).")
 def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, as_json: bool, no_build: bool,
-          allowed: tuple[str, ...]) -> None:
+          allowed: tuple[str, ...], fmt: str, output_path: Path | None) -> None:
     """Build the image and print where it is and what is in it."""
     project = pipeline.allow(pipeline.load_project(directory), allowed)
     names = pipeline.resolve_targets(project, targets)
     pipeline.make_nix(project, verbose=verbose, log=log).check_installed()
+    exporting = fmt != export.DEFAULT_FORMAT or output_path is not None
+    if exporting and len(names) > 1:
+        raise UsageError("--format and --output take one target",
+                         hint="several targets already give an OCI index at nixbuild-result/index")
+    if output_path is not None:
+        export.check_output(output_path, fmt)
     if len(names) == 1:
         nix = pipeline.make_nix(project, verbose=verbose, log=log)
         outcome = pipeline.image(project, nix, names[0], build_first=not no_build, output=sys.stderr.buffer)
-        emit(as_json, report.image_dict(outcome), report.image_text(outcome))
+        if not exporting:
+            emit(as_json, report.image_dict(outcome), report.image_text(outcome))
+            return
+        written = export.export(outcome.file, fmt, output_path or export.default_output(outcome.file, fmt),
+                                tag=project.image.tag, containers=Containers(verbose=verbose, log=log))
+        emit(as_json, {**report.image_dict(outcome), "output": report.export_dict(written)},
+             report.image_text(outcome) + "\n" + report.export_text(written))
         return
     many = pipeline.image_many(project, names, jobs=jobs, verbose=verbose, log=log, build_first=not no_build,
                                output=sys.stderr.buffer)
