@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import jinja2
 
-from nixbuild import __version__, platforms
+from nixbuild import __version__, platforms, render
 from nixbuild.config import Project
 
 DEFAULT_PATH = ".github/workflows/nixbuild.yml"
@@ -31,13 +31,8 @@ class MatrixEntry:
 
 
 def _env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("nixbuild", "templates"),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
+    # GitHub's own `${{ }}` must pass through, so this template uses [[ ]] / [% %].
+    env = render.jinja_env(
         variable_start_string="[[",
         variable_end_string="]]",
         block_start_string="[%",

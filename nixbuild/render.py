@@ -44,7 +44,9 @@ class RenderReport:
         return any(c.status != "unchanged" for c in self.changes)
 
 
-def jinja_env() -> jinja2.Environment:
+def jinja_env(**delimiters: str) -> jinja2.Environment:
+    """The one jinja2 environment of nixbuild's templates (``delimiters``: other
+    markers for templates whose output uses ``{{ }}`` itself, e.g. workflows)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("nixbuild", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -52,6 +54,7 @@ def jinja_env() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        **delimiters,  # type: ignore[arg-type]
     )
     env.filters["nix"] = lambda value, indent=0: nixexpr.value(value, indent)
     return env
