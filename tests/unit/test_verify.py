@@ -144,3 +144,15 @@ def test_a_layer_only_in_one_image_is_reported(tmp_path: Path) -> None:
     (layer,) = compare_archives(a, b).layers
     assert (layer.index, layer.second_index, layer.first_digest) == (None, 1, None)
     assert [(d.path, d.fields) for d in layer.files] == [("etc/extra", ("only in second",))]
+
+
+def test_a_differing_tar_in_a_rebuilt_output_is_compared_member_by_member(tmp_path: Path) -> None:
+    """The customisation layer's output is a layer.tar: name the member that differs."""
+    from nixbuild.verify import _output_files
+
+    for name, mode in (("out", 0o755), ("out.check", 0o700)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "layer.tar").write_bytes(_layer({"home/nonroot/.keep": (b"", mode, 65532, 1)}))
+    diffs = {d.path: d.fields for d in _output_files(str(tmp_path / "out"), str(tmp_path / "out.check"))}
+    assert diffs == {"layer.tar": ("content",), "layer.tar:home/nonroot/.keep": ("mode",)}
+    assert _output_files(str(tmp_path / "out"), None) == ()
