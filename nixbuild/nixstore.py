@@ -1,18 +1,14 @@
-"""Store-path facts for SBOMs: NAR hash, NAR size and references of each path.
-
-The queries go through the ``Nix`` object's own runner and environment (the
-same ``Runner`` that nix.py uses, echoed in verbose mode), so no subprocess is
-started here. ``nix-store --query --hash`` prints ``sha256:<nix-base32>``;
-``nar_sha256_hex`` turns that into the lowercase hex SBOM formats expect.
-"""
+"""Store-path facts for SBOMs: NAR hash, NAR size and references of each path,
+from one ``nix path-info`` call through nix.py's ``Nix``. ``nar_sha256_hex``
+turns the hash forms Nix prints (SRI base64, ``sha256:<nix-base32>``) into the
+lowercase hex SBOM formats expect."""
 
 from __future__ import annotations
 
-import shlex
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nixbuild.errors import NixFailedError, NixMissingError
 from nixbuild.nix import Nix
 
 # Nix's base-32 alphabet (no e, o, u, t), least significant digit last.
@@ -46,8 +42,14 @@ def nix32_decode(text: str) -> bytes:
 
 
 def nar_sha256_hex(value: str) -> str:
-    """``sha256:<nix-base32>`` or ``sha256:<hex>`` (as printed by nix-store) → lowercase hex."""
-    algo, _, digest = value.strip().partition(":")
+    """``sha256:<nix-base32>``, ``sha256:<hex>`` (nix-store) or ``sha256-<base64>`` (SRI) → lowercase hex."""
+    value = value.strip()
+    if value.startswith("sha256-"):
+        raw = base64.b64decode(value[len("sha256-"):], validate=True)
+        if len(raw) != 32:
+            raise ValueError(f"not a sha256 NAR hash: {value!r}")
+        return raw.hex()
+    algo, _, digest = value.partition(":")
     if algo != "sha256" or not digest:
         raise ValueError(f"not a sha256 NAR hash: {value!r}")
     if len(digest) == 64:
@@ -58,33 +60,10 @@ def nar_sha256_hex(value: str) -> str:
     return raw.hex()
 
 
-def nar_hashes(nix: Nix, paths: Sequence[str]) -> dict[str, str]:
-    """NAR sha256 (hex) of each store path, from ``nix-store --query --hash``."""
-    if not paths:
-        return {}
-    args = ["nix-store", "--query", "--hash", *paths]
-    if nix.verbose:
-        nix.log("+ " + shlex.join(args))
-    try:
-        result = nix.runner(args, env=nix.env)
-    except FileNotFoundError as exc:
-        raise NixMissingError("nix-store not found: Nix is not installed or not on PATH",
-                              hint="install Nix (Debian/Ubuntu: apt-get install nix-bin) and re-run") from exc
-    if result.returncode != 0:
-        first = next((l.strip() for l in result.stderr.splitlines() if l.strip()), f"exit {result.returncode}")
-        raise NixFailedError(f"nix-store --query --hash failed: {first}",
-                             hint="are these paths still in the store? rebuild the image and re-run")
-    values = result.stdout.split()
-    return {path: nar_sha256_hex(value) for path, value in zip(paths, values, strict=True)}
-
-
 def collect_store_facts(nix: Nix, paths: Sequence[str]) -> tuple[StoreFacts, ...]:
-    """Size, NAR hash and references of each path, sorted by path."""
-    ordered = sorted(set(paths))
-    sizes = nix.sizes(ordered)
-    hashes = nar_hashes(nix, ordered)
-    facts = []
-    for path in ordered:
-        refs = tuple(sorted(r for r in nix.references(path) if r != path))
-        facts.append(StoreFacts(path=path, nar_size=sizes[path], nar_sha256=hashes[path], references=refs))
-    return tuple(facts)
+    """Size, NAR hash and references of each path, sorted by path (one `nix path-info`)."""
+    infos = {i.path: i for i in nix.path_info(sorted(set(paths)))}
+    return tuple(
+        StoreFacts(path=p, nar_size=i.nar_size, nar_sha256=nar_sha256_hex(i.nar_hash), references=i.references)
+        for p, i in sorted(infos.items())
+    )
