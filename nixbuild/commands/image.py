@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from nixbuild import export, pipeline, report
+from nixbuild import lock as lock_mod
 from nixbuild.commands._common import common, emit, json_option, log
-from nixbuild.errors import UsageError
+from nixbuild.errors import NixbuildError, UsageError
 from nixbuild.registry import Containers
 
 
@@ -27,10 +28,14 @@ from nixbuild.registry import Containers
               help="Also write the image as this format (converted from the docker-archive in nixbuild-result).")
 @click.option("--output", "output_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
               help="Where to write --format's result (default: next to the docker-archive; one target only).")
+@click.option("--locked/--no-locked", default=None,
+              help="Refuse to build when nixbuild.lock is missing or stale (exit 7). Default: on when CI is set.")
 def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, as_json: bool, no_build: bool,
-          allowed: tuple[str, ...], fmt: str, output_path: Path | None) -> None:
+          allowed: tuple[str, ...], fmt: str, output_path: Path | None, locked: bool | None) -> None:
     """Build the image and print where it is and what is in it."""
     project = pipeline.allow(pipeline.load_project(directory), allowed)
+    if lock_mod.locked_default() if locked is None else locked:
+        lock_mod.require_fresh(project)
     names = pipeline.resolve_targets(project, targets)
     pipeline.make_nix(project, verbose=verbose, log=log).check_installed()
     exporting = fmt != export.DEFAULT_FORMAT or output_path is not None
@@ -41,7 +46,10 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
         export.check_output(output_path, fmt)
     if len(names) == 1:
         nix = pipeline.make_nix(project, verbose=verbose, log=log)
-        outcome = pipeline.image(project, nix, names[0], build_first=not no_build, output=sys.stderr.buffer)
+        try:
+            outcome = pipeline.image(project, nix, names[0], build_first=not no_build, output=sys.stderr.buffer)
+        except NixbuildError as exc:  # a pinned tarball/checkout whose hash Nix found different: exit 7
+            raise lock_mod.mismatch_error(project, exc, nix) or exc from None
         if not exporting:
             emit(as_json, report.image_dict(outcome), report.image_text(outcome))
             return
@@ -61,5 +69,6 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
     if many.failed:
         first = many.failed[0].error
         assert first is not None
+        first = lock_mod.mismatch_error(project, first) or first
         raise type(first)(f"{len(many.failed)} of {len(many.results)} targets failed; first: {first.message}",
                           hint=first.hint)
