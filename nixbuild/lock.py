@@ -354,3 +354,25 @@ def relock(project: Project, nix: Nix, *, pin_from: str | None = None, move: boo
     changes = tuple(diff(old, new))
     written = write(project, new)
     return Relock(lock_path(project), old, new, changes, written)
+
+
+def verify_checkout(project: Project, nix: Nix) -> None:
+    """A checkout pin (type "path") is re-hashed before each build: Nix would silently keep using the
+    store copy of the locked content after the directory changed. Tarball pins need no check: Nix
+    verifies what it fetches, and a cached copy is the locked content by construction."""
+    if project.nixpkgs.source != "lock":
+        return
+    lock = read(project)
+    if lock is None or lock.nixpkgs is None or lock.nixpkgs.kind != "path":
+        return
+    directory = Path(lock.nixpkgs.url)
+    if not directory.is_dir():
+        raise LockError(f"the nixpkgs checkout {directory} pinned in {LOCK_NAME} does not exist",
+                        hint="restore it, or pin another with `nixbuild update --from FILE|DIR`")
+    actual = nix.hash_path(directory)
+    if actual != lock.nixpkgs.sha256:
+        raise LockError(
+            f"nixpkgs checkout {directory} does not match {LOCK_NAME}: expected sha256:{lock.nixpkgs.sha256} "
+            f"(locked), actual sha256:{actual}",
+            hint="the checkout or nixbuild.lock was changed; if intended, re-pin it with `nixbuild update`",
+        )

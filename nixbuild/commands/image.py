@@ -46,6 +46,7 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
         export.check_output(output_path, fmt)
     if len(names) == 1:
         nix = pipeline.make_nix(project, verbose=verbose, log=log)
+        lock_mod.verify_checkout(project, nix)
         try:
             outcome = pipeline.image(project, nix, names[0], build_first=not no_build, output=sys.stderr.buffer)
         except NixbuildError as exc:  # a pinned tarball/checkout whose hash Nix found different: exit 7
@@ -58,6 +59,7 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
         emit(as_json, {**report.image_dict(outcome), "output": report.export_dict(written)},
              report.image_text(outcome) + "\n" + report.export_text(written))
         return
+    lock_mod.verify_checkout(project, pipeline.make_nix(project, verbose=verbose, log=log))
     many = pipeline.image_many(project, names, jobs=jobs, verbose=verbose, log=log, build_first=not no_build,
                                output=sys.stderr.buffer)
     emit(as_json, report.many_dict(many), report.many_text(many))
