@@ -12,6 +12,10 @@
 # cacert store path and layer. cacert's outputs (`out`, `unbundled`) hold
 # only data. (tzdata is deliberately not included: its `bin` and `dev`
 # outputs hold programs and a library for the host platform.)
+# Interaction: overlays apply to every stage (as nixpkgs applies `overlays`),
+# so a project overlay that modifies `cacert` changes the native cacert and
+# then, in a cross set, this shared one again: make such changes idempotent
+# (set values, do not append), or switch nixbuild's overlays off.
 #
 # Targets: cross and static targets (the set's hostPlatform differs from its
 # buildPlatform); native sets are unchanged.
