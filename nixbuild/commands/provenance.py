@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from nixbuild import lock as lock_mod
+from nixbuild import overlays as overlays_mod
 from nixbuild import pipeline, provenance as prov
 from nixbuild.atomicfile import write_atomic
 from nixbuild.commands._common import common, emit, json_option, log, target_option
@@ -22,7 +24,10 @@ def nixpkgs_pin(project: Project) -> prov.NixpkgsPin:
         return prov.NixpkgsPin("hostpkgs", tree_hash=prov.tree_hash(project.root / GENERATED_DIR / "hostpkgs"))
     if source == "path":
         return prov.NixpkgsPin("path", url=project.nixpkgs.path)
-    return prov.NixpkgsPin(source)  # lock: pinned transitively by the lock file's digest; channel: unpinned
+    if source == "lock":
+        pin = lock_mod.required_pin(project)
+        return prov.NixpkgsPin("lock", url=pin.uri, sha256=pin.sha256)
+    return prov.NixpkgsPin(source)  # channel: unpinned
 
 
 @click.command()
@@ -54,7 +59,7 @@ def provenance(directory: Path, verbose: bool, target: str | None, as_json: bool
         nixpkgs=nixpkgs_pin(project),
         source_tree_hash=prov.tree_hash(project.root),
         lock_sha256=prov.sha256_file(lock) if lock.is_file() else None,
-        overlays=(),
+        overlays=overlays_mod.hashes(project),
         manifest_digest=manifest_digest,
         nix_version=nix_version,
         builder_id=builder_id,

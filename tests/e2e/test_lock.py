@@ -140,3 +140,25 @@ def test_missing_lock_and_missing_pin(tmp_path: Path) -> None:
     refused = nixbuild("lock", "--from", str(git), "-C", str(project))
     assert refused.returncode == 2 and "archive --prefix=nixpkgs/" in assert_one_error_line(refused.stderr)
     assert not (project / "nixbuild.lock").exists()
+
+
+@pytest.mark.e2e
+def test_provenance_records_the_pin_and_every_overlay(tmp_path: Path) -> None:
+    import hashlib
+
+    tree = fake_nixpkgs(tmp_path / "src", unique=False)
+    archive = tarball(tree, tmp_path / "nixpkgs.tar.gz")
+    project = locked_project(tmp_path / "p")
+    assert nixbuild("lock", "--from", str(archive), "-C", str(project)).returncode == 0
+    result = nixbuild("provenance", "--json", "-C", str(project))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(Path(result.json()["file"]).read_text())
+    deps = {d["name"]: d for d in doc["predicate"]["buildDefinition"]["resolvedDependencies"]}
+    assert deps["nixpkgs"]["uri"] == archive.as_uri()
+    hex_hash = run(["nix-hash", "--type", "sha256", "--to-base16", nix_hash(tree)]).stdout.strip()
+    assert deps["nixpkgs"]["digest"] == {"narSha256": hex_hash}
+    assert deps["nixbuild.lock"]["digest"]["sha256"] == hashlib.sha256(
+        (project / "nixbuild.lock").read_bytes()).hexdigest()
+    own = REPO / "overlays" / "cross-shared-cacert.nix"
+    assert deps["nixbuild/cross-shared-cacert.nix"]["digest"]["sha256"] == hashlib.sha256(own.read_bytes()).hexdigest()
+    assert deps["overlays/env.nix"]["digest"]["sha256"] == hashlib.sha256(b"final: prev: { }\n").hexdigest()
