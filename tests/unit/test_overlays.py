@@ -68,3 +68,22 @@ def test_every_shipped_overlay_has_the_documented_header() -> None:
         fields = overlays.header(overlay.file.read_text())
         assert {"summary", "targets", "upstream"} <= set(fields), (overlay.name, fields)
         assert "final: prev:" in overlay.file.read_text()
+
+
+def test_shipped_overlays_use_only_recorded_nixpkgs_attributes() -> None:
+    """Written for real nixpkgs: every `prev.`/`final.` path is in nixpkgs-interface.json (a path
+    under buildPackages, itself a package set, is checked without that prefix)."""
+    import json
+    import re
+
+    from tests.conftest import REPO
+
+    recorded = set(json.loads((REPO / "tests/data/nixpkgs-interface.json").read_text())["attributes"])
+    ref = re.compile(r"\b(?:prev|final)((?:\.[A-Za-z_][A-Za-z0-9_'-]*)+)")
+    for overlay in overlays.own_overlays():
+        code = "\n".join(l.split("#", 1)[0] for l in overlay.file.read_text().splitlines())
+        paths = {m.group(1).lstrip(".") for m in ref.finditer(code)}
+        assert paths, overlay.name
+        for path in paths:
+            checked = path.removeprefix("buildPackages.") if path != "buildPackages" else path
+            assert checked in recorded or path in recorded, f"{overlay.name}: {path}"
