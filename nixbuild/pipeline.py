@@ -104,7 +104,7 @@ def result_dir(project: Project, target: str) -> Path:
     return project.root / RESULT_DIR / target
 
 
-def _argstrs(plan: plan_mod.Plan) -> dict[str, str]:
+def argstrs(plan: plan_mod.Plan) -> dict[str, str]:
     return {"target": plan.target, "buildSystem": plan.build_system}
 
 
@@ -121,7 +121,7 @@ def run_shell_build(project: Project, nix: Nix, plan: plan_mod.Plan, output: obj
         _generated(project) / "shell.nix",
         pkg.build,
         cwd=project.root,
-        argstrs=_argstrs(plan),
+        argstrs=argstrs(plan),
         output=output,  # type: ignore[arg-type]
     )
     rel = artifact_path(project, plan.target)
@@ -151,13 +151,13 @@ class PolicyViolationError(NixFailedError):
 
 
 def _matching_entries(nix: Nix, project: Project, plan: plan_mod.Plan, path: str) -> list[str]:
-    resolved = nix.eval_json(_generated(project), "image.nixbuildPolicy", argstrs=_argstrs(plan))
+    resolved = nix.eval_json(_generated(project), "image.nixbuildPolicy", argstrs=argstrs(plan))
     return [item["entry"] for item in resolved if path in item["paths"]]
 
 
 def policy_violation(project: Project, nix: Nix, plan: plan_mod.Plan, exc: DisallowedReferenceError) -> NixbuildError:
     """Explain a closure-policy failure: the forbidden path and the chain that pulled it in."""
-    roots = nix.eval_json(_generated(project), "image.nixbuild.roots", argstrs=_argstrs(plan))
+    roots = nix.eval_json(_generated(project), "image.nixbuild.roots", argstrs=argstrs(plan))
     graph = closure.Graph.of(nix, roots)
     chains = []
     for path in exc.paths:
@@ -224,7 +224,7 @@ def build(project: Project, nix: Nix, target: str, output: object = None) -> Bui
         _generated(project),
         "package",
         out_link=result_dir(project, target) / "package",
-        argstrs=_argstrs(plan),
+        argstrs=argstrs(plan),
     )
     return BuildOutcome(target=target, builder=project.package.builder, out_paths=result.out_paths, artifact=None)
 
@@ -246,7 +246,7 @@ def image(
     check_extra(project, nix, plan)
     outdir = result_dir(project, target)
     try:
-        result = nix.build(_generated(project), "image", out_link=outdir / "stream", argstrs=_argstrs(plan))
+        result = nix.build(_generated(project), "image", out_link=outdir / "stream", argstrs=argstrs(plan))
     except DisallowedReferenceError as exc:
         raise policy_violation(project, nix, plan, exc) from None
     script = result.out_paths[0]
@@ -257,7 +257,7 @@ def image(
     store_paths = tuple(StorePath(p, sizes[p]) for p in info.store_paths)
     debug_file = None
     if project.image.debug:
-        debug = nix.build(_generated(project), "imageDebug", out_link=outdir / "stream-debug", argstrs=_argstrs(plan))
+        debug = nix.build(_generated(project), "imageDebug", out_link=outdir / "stream-debug", argstrs=argstrs(plan))
         debug_file = outdir / f"{project.image.name.replace('/', '-')}-{project.image.tag}-debug.tar"
         _stream_to(nix, Path(debug.out_paths[0]), debug_file)
     return ImageOutcome(target=target, file=file, stream_script=script, info=info, store_paths=store_paths,

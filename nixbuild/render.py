@@ -257,9 +257,16 @@ def _copy_tree(src: Path, prefix: str, files: dict[str, bytes]) -> None:
 
 
 def _existing(directory: Path) -> dict[str, bytes]:
-    if not directory.is_dir():
-        return {}
-    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+    """The current files of ``directory``; retried when a concurrent run swaps it meanwhile."""
+    for _ in range(20):
+        if not directory.is_dir():
+            return {}
+        try:
+            return {p.relative_to(directory).as_posix(): p.read_bytes()
+                    for p in sorted(directory.rglob("*")) if p.is_file()}
+        except FileNotFoundError:
+            continue
+    return {}
 
 
 def diff(directory: Path, files: dict[str, bytes]) -> tuple[FileChange, ...]:

@@ -345,7 +345,7 @@ def compare_archives(first: Path, second: Path) -> ArchiveComparison:
 def _image_derivations(project: Project, nix: Nix, target: str) -> tuple[tuple[str, str], ...]:
     """(role, .drv) of what the project owns: the package and the image's own inputs."""
     generated = project.root / ".nixbuild"
-    argstrs = pipeline._argstrs(pipeline.plan_target(nix, target))
+    argstrs = pipeline.argstrs(pipeline.plan_target(nix, target))
     package = nix.eval_json(generated, "package.drvPath", argstrs=argstrs)
     stream = nix.eval_json(generated, "image.drvPath", argstrs=argstrs)
     conf = nix.eval_json(generated, "image.conf.drvPath", argstrs=argstrs)

@@ -61,7 +61,7 @@ def nixbuild(*args: str, cwd: Path | None = None, env: dict[str, str] | None = N
 def copy_example(name: str, dest: Path) -> Path:
     target = dest / name
     shutil.copytree(EXAMPLES / name, target, symlinks=False,
-                    ignore=shutil.ignore_patterns(".nixbuild", "nixbuild-result", "build"))
+                    ignore=shutil.ignore_patterns(".nixbuild", ".nixbuild.*", "nixbuild-result", "build"))
     return target
 
 
