@@ -37,9 +37,9 @@ def image_dict(outcome: ImageOutcome) -> dict[str, object]:
         "layers": [{"digest": l.digest, "size": l.size, "store_paths": list(l.store_paths)} for l in info.layers],
         "config": info.config,
         "stream_script": outcome.stream_script,
+        "debug_image": str(outcome.debug_file) if outcome.debug_file else None,
         "store_paths": [{"path": p.path, "size": p.size} for p in outcome.store_paths],
         "closure_size": sum(p.size for p in outcome.store_paths),
-        "debug_image": str(outcome.debug_file) if outcome.debug_file else None,
     }
 
 
@@ -58,10 +58,10 @@ def image_text(outcome: ImageOutcome) -> str:
     ]
     for p in sorted(outcome.store_paths, key=lambda p: (-p.size, p.path)):
         lines.append(f"  {human_size(p.size):>10}  {p.path}")
-    lines.append(f"load it with: docker load -i {outcome.file}   (or podman load -i …)")
-    return "\n".join(lines)
     if outcome.debug_file is not None:
         lines.append(f"debug:       {outcome.debug_file} (tag {info.repo_tags[0].rsplit(':', 1)[-1]}-debug, busybox at /busybox/sh)")
+    lines.append(f"load it with: docker load -i {outcome.file}   (or podman load -i …)")
+    return "\n".join(lines)
 
 
 def build_dict(outcome: BuildOutcome) -> dict[str, object]:
