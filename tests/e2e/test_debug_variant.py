@@ -36,3 +36,13 @@ def test_debug_variant_has_a_shell_and_the_main_image_has_none(tmp_path: Path) -
                "--die-with-parent", "--clearenv", "--setenv", "PATH", "/bin:/busybox",
                "/busybox/sh", "-c", "echo shell-ok; hello"]).stdout
     assert out.splitlines() == ["shell-ok", "Hello from nixbuild!"]
+
+
+def test_human_report_names_the_debug_variant(tmp_path: Path) -> None:
+    project = copy_example("hello-c", tmp_path)
+    toml = project / "nixbuild.toml"
+    toml.write_text(toml.read_text().replace('tag = "1.0.0"', 'tag = "1.0.0"\ndebug = true'))
+    result = nixbuild("image", "-C", str(project))
+    assert result.returncode == 0, result.stderr
+    (line,) = [l for l in result.stdout.splitlines() if l.startswith("debug:")]
+    assert line.endswith("hello-1.0.0-debug.tar (tag 1.0.0-debug, busybox at /busybox/sh)")
