@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,7 +214,7 @@ def require_fresh(project: Project) -> Lock:
     return lock
 
 
-def locked_default(environ: "os._Environ[str] | dict[str, str] | None" = None) -> bool:
+def locked_default(environ: Mapping[str, str] | None = None) -> bool:
     """--locked is on by default when CI is set (to anything but "", "0" or "false")."""
     value = (os.environ if environ is None else environ).get("CI", "")
     return value.strip().lower() not in ("", "0", "false", "no")
