@@ -27,6 +27,9 @@ NIX_CONFIG = "\n".join(
 
 def nix_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
+    # CI=true makes `nixbuild image` default to --locked; the examples carry no
+    # lock, so tests that want locked mode set CI themselves.
+    env.pop("CI", None)
     env["NIX_CONFIG"] = NIX_CONFIG
     env["NIX_BUILD_SHELL"] = "/bin/bash"
     env.update(extra)
