@@ -2,7 +2,7 @@
 VENV ?= .venv
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast bench clean
+.PHONY: setup demo test test-fast lint bench clean
 
 setup:
 	@./scripts/setup.sh
@@ -10,8 +10,11 @@ setup:
 demo: setup
 	@./scripts/demo.sh
 
-test: setup
+test: setup lint
 	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check nixbuild tests
 
 # Unit tests only (no Nix builds).
 test-fast: setup

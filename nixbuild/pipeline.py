@@ -169,7 +169,7 @@ def policy_violation(project: Project, nix: Nix, plan: plan_mod.Plan, exc: Disal
     return PolicyViolationError(
         f"closure policy: {closure.short(first)} must not be in the image ([image] forbid); pulled in by: {chains[0]}",
         hint=f"remove that dependency, or accept it with `nixbuild image {allow}` or by editing [image] forbid",
-        details="\n".join(f"forbidden: {p}\n  chain: {c}" for p, c in zip(exc.paths, chains)),
+        details="\n".join(f"forbidden: {p}\n  chain: {c}" for p, c in zip(exc.paths, chains, strict=True)),
     )
 
 
@@ -188,7 +188,7 @@ def check_extra(project: Project, nix: Nix, plan: plan_mod.Plan) -> None:
         "in { outputs = outs v; parentOutputs = outs parent; }) "
         + nixexpr.value(paths)
     )
-    for entry, facts in zip(project.image.extra, nix.eval_expr_json(expr)):
+    for entry, facts in zip(project.image.extra, nix.eval_expr_json(expr), strict=True):
         leaf = entry.split(".")[-1]
         if facts["parentOutputs"] is not None and leaf in facts["parentOutputs"]:
             continue

@@ -136,7 +136,7 @@ def many_text(many: ManyOutcome) -> str:
             assert r.error is not None
             rows.append((r.target, "FAILED", "-", "-", r.error.message[:60]))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     for r in many.results:
         if r.outcome is not None:
             lines.append(f"{r.target}: {r.outcome.file}")

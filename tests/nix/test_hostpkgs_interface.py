@@ -65,7 +65,7 @@ def test_every_listed_attribute_exists(module_nix) -> None:
     present = nix.eval_json(
         f"let pkgs = import <hostpkgs> {{ }}; in map (p: pkgs.lib.hasAttrByPath p pkgs) [ {lists} ]"
     )
-    missing = [p for p, ok in zip(paths, present) if not ok]
+    missing = [p for p, ok in zip(paths, present, strict=True) if not ok]
     assert not missing, f"attributes missing from hostpkgs: {missing}"
 
 

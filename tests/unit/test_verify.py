@@ -45,7 +45,7 @@ def _archive(path: Path, layers: list[bytes], config: dict | None = None) -> Pat
     config_name = hashlib.sha256(config_bytes).hexdigest() + ".json"
     manifest = json.dumps([{"Config": config_name, "RepoTags": ["x:1"], "Layers": names}]).encode()
     with tarfile.open(path, "w") as tar:
-        for name, data in [(config_name, config_bytes), ("manifest.json", manifest), *zip(names, layers)]:
+        for name, data in [(config_name, config_bytes), ("manifest.json", manifest), *zip(names, layers, strict=True)]:
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
