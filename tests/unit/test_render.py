@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nixbuild import config, render
-from nixbuild.errors import ConfigError
+from nixbuild.errors import LockError
 from tests.conftest import REPO, copy_example, nix_env
 
 GOLDEN = REPO / "tests" / "golden"
@@ -82,7 +82,7 @@ def test_failed_generation_leaves_no_directory(tmp_path: Path) -> None:
     root = copy_example("hello-c", tmp_path)
     toml = root / "nixbuild.toml"
     toml.write_text(toml.read_text().replace('source = "hostpkgs"', 'source = "lock"'))
-    with pytest.raises(ConfigError):
+    with pytest.raises(LockError):
         render.write(config.load(root))
     assert not (root / ".nixbuild").exists()
     assert not list(root.glob(".nixbuild*"))
