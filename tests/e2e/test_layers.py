@@ -1,12 +1,8 @@
-"""Layers: after an app-only source change, every layer below the app's own
-layers is unchanged (same digests, same order), every other layer blob is
-reused, and the share of image bytes reused is printed.
-
-Known gap: the app's layer is not always the top store-path layer. Layers of
-equal popularity (the app, fake-nss, ca-certificates, os-release) are ordered
-by store path, so where the app lands among them depends on its hash; the
-layers above it keep their digests (registries reuse the blobs) but not their
-position (a runtime's chain ids above the app change)."""
+"""Layers: after an app-only source change, only the app's own layers and the
+customisation layer change; every other layer keeps its digest and its
+position (paths of equal popularity are ordered by name without the hash, as
+nixpkgs' referencesByPopularity does), and the share of image bytes reused is
+printed."""
 
 from __future__ import annotations
 
@@ -42,11 +38,10 @@ def test_app_only_change_keeps_every_lower_layer(tmp_path: Path, example: str, s
     old = skopeo_inspect(Path(a["image"]))["Layers"]
     new = skopeo_inspect(Path(b["image"]))["Layers"]
     assert old != new
-    # The layers below the app's (in either image: paths that tie in
-    # popularity are ordered by store path, so the app's layer can move among
-    # the opt-in pieces' layers) are the same digests in the same order.
-    below = min(app_layer_index(a, package), app_layer_index(b, package))
-    assert below >= 1
+    # The app's layer stays at the same index, and every layer below it is the
+    # same digest in the same order.
+    below = app_layer_index(a, package)
+    assert below == app_layer_index(b, package) >= 1
     assert new[:below] == old[:below]
     # Everywhere: only the app's layers and the customisation layer (its
     # symlinks name the app's store path) are new; every other blob is reused.
@@ -54,6 +49,8 @@ def test_app_only_change_keeps_every_lower_layer(tmp_path: Path, example: str, s
     app_layers = {i for i, layer in enumerate(b["layers"])
                   if any(p.split("-", 1)[1].startswith(package) for p in layer["store_paths"])}
     assert set(fresh) == app_layers | {len(new) - 1}, (fresh, app_layers)
+    # Every other layer is also at the same position (same chain of layers).
+    assert all(new[i] == old[i] for i in range(len(new)) if i not in app_layers and i != len(new) - 1)
     sizes = {layer["digest"]: layer["size"] for layer in b["layers"]}
     reused = sum(sizes[d] for d in new if d in old)
     total = sum(sizes.values())

@@ -40,14 +40,16 @@ def closure_of(path: str, refs: dict[str, list[str]], memo: dict[str, frozenset[
 
 def by_popularity(paths: set[str], refs: dict[str, list[str]]) -> list[str]:
     """Most depended-upon first: a path's popularity is how many image paths
-    have it in their closure. Ties are broken by store path name."""
+    have it in their closure. Ties are broken by the name without the hash
+    (as nixpkgs' referencesByPopularity does), then by the full path, so an
+    app-only change keeps every other path at the same layer index."""
     memo: dict[str, frozenset[str]] = {}
     popularity = {p: 0 for p in paths}
     for p in paths:
         for q in closure_of(p, refs, memo):
             if q in popularity:
                 popularity[q] += 1
-    return sorted(paths, key=lambda p: (-popularity[p], p))
+    return sorted(paths, key=lambda p: (-popularity[p], p.rsplit("/", 1)[-1].split("-", 1)[-1], p))
 
 
 def group_layers(paths: list[str], max_layers: int) -> list[list[str]]:
