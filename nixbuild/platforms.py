@@ -7,6 +7,7 @@ of each value). A static target is the gnu set's ``pkgsStatic`` (musl,
 
 from __future__ import annotations
 
+import os
 import platform as _platform
 from dataclasses import dataclass
 
@@ -61,7 +62,13 @@ _MACHINE_TO_CPU = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", 
 
 
 def host_system() -> str:
-    """The Nix system double of this machine, e.g. "x86_64-linux" or "aarch64-darwin"."""
+    """The Nix system double of this machine, e.g. "x86_64-linux" or "aarch64-darwin".
+
+    ``NIXBUILD_HOST_SYSTEM`` overrides it: plan as if on another host (e.g.
+    to check the plans of a macOS colleague, or to force remote builds)."""
+    override = os.environ.get("NIXBUILD_HOST_SYSTEM", "").strip()
+    if override:
+        return override
     machine = _MACHINE_TO_CPU.get(_platform.machine().lower(), _platform.machine().lower())
     return f"{machine}-{_platform.system().lower()}"
 
