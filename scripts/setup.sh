@@ -12,7 +12,7 @@ APT_PACKAGES=(
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu gcc-arm-linux-gnueabihf
   libc6-dev-arm64-cross libc6-dev-riscv64-cross libc6-dev-armhf-cross
   libssl-dev zlib1g-dev openssl fakeroot
-  podman runc docker-registry
+  podman runc docker-registry openssh-server
 )
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
