@@ -13,26 +13,38 @@ import traceback
 
 import click
 
+import importlib
+
 from nixbuild import __version__
-from nixbuild.commands import build, doctor, generate, image, shell
-from nixbuild.commands import ci, load, provenance, push, sbom
-from nixbuild.commands import diff, inspect, why
-from nixbuild.commands import verify
-from nixbuild.commands import lock, overlay, update
 from nixbuild.errors import EXIT_CONFIG, EXIT_INTERRUPTED, NixbuildError
 
+# Subcommand name → module in nixbuild.commands (each defines a click command
+# of the same name). Modules are imported only when their command runs, so
+# `nixbuild image` does not pay for every other command's imports.
+COMMANDS = (
+    "generate", "build", "shell", "image", "doctor",
+    "inspect", "why", "diff",
+    "sbom", "provenance", "verify", "push", "load", "ci",
+    "lock", "update", "overlay",
+)
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"nixbuild.commands.{cmd_name}")
+        command: click.Command = getattr(module, cmd_name)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="nixbuild")
 def cli() -> None:
     """Minimal, reproducible container images from a binary's Nix closure."""
-
-
-for _command in (generate.generate, build.build, shell.shell, image.image, doctor.doctor,
-                 sbom.sbom, provenance.provenance, push.push, load.load, ci.ci,
-                 inspect.inspect, why.why, diff.diff, verify.verify,
-                 lock.lock, update.update, overlay.overlay):
-    cli.add_command(_command)
 
 
 def _print_error(message: str, hint: str | None, details: str | None = None) -> None:
