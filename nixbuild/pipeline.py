@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import os
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class ImageOutcome:
     info: image_mod.ImageInfo
     store_paths: tuple[StorePath, ...]
     debug_file: Path | None = None  # the -debug variant ([image] debug = true)
+    plan: plan_mod.Plan | None = None  # how it was built (native, cross, remote)
 
     @property
     def reference(self) -> str:
@@ -117,6 +119,12 @@ def run_shell_build(project: Project, nix: Nix, plan: plan_mod.Plan, output: obj
     """Shell mode: the project's build command in nix-shell; returns the artifact."""
     pkg = project.package
     assert pkg.build is not None
+    if plan.how == "remote":
+        raise UsageError(
+            f"builder = \"shell\" runs the build command on this host, which cannot run {plan.target}'s toolchain "
+            f"(it builds on {plan.builder})",
+            hint="use a hermetic builder, or run nixbuild on the Linux builder itself",
+        )
     nix.shell_run(
         _generated(project) / "shell.nix",
         pkg.build,
@@ -251,7 +259,13 @@ def image(
         raise policy_violation(project, nix, plan, exc) from None
     script = result.out_paths[0]
     file = outdir / f"{project.image.name.replace('/', '-')}-{project.image.tag}.tar"
-    _stream_to(nix, Path(script), file)
+    if plan.how == "remote":
+        # The stream script is Linux code this host may not run: the builder
+        # writes the archive into the store and Nix copies it back.
+        archive = nix.build(_generated(project), "imageArchive", out_link=outdir / "archive", argstrs=argstrs(plan))
+        _copy_to(Path(archive.out_paths[0]), file)
+    else:
+        _stream_to(nix, Path(script), file)
     info = image_mod.read_docker_archive(file)
     sizes = nix.sizes(info.store_paths)
     store_paths = tuple(StorePath(p, sizes[p]) for p in info.store_paths)
@@ -261,7 +275,20 @@ def image(
         debug_file = outdir / f"{project.image.name.replace('/', '-')}-{project.image.tag}-debug.tar"
         _stream_to(nix, Path(debug.out_paths[0]), debug_file)
     return ImageOutcome(target=target, file=file, stream_script=script, info=info, store_paths=store_paths,
-                        debug_file=debug_file)
+                        debug_file=debug_file, plan=plan)
+
+
+def _copy_to(source: Path, file: Path) -> None:
+    """Copy a file into place atomically (readable, never half-written)."""
+    fd, tmp_name = tempfile.mkstemp(prefix=".image-", suffix=".tar.tmp", dir=file.parent)
+    try:
+        with os.fdopen(fd, "wb") as tmp, open(source, "rb") as src:
+            shutil.copyfileobj(src, tmp, 1 << 20)
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, file)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
 
 
 def _stream_to(nix: Nix, script: Path, file: Path) -> None:

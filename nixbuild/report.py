@@ -38,6 +38,8 @@ def image_dict(outcome: ImageOutcome) -> dict[str, object]:
         "config": info.config,
         "stream_script": outcome.stream_script,
         "debug_image": str(outcome.debug_file) if outcome.debug_file else None,
+        "plan": ({"how": outcome.plan.how, "build_system": outcome.plan.build_system,
+                  "builder": outcome.plan.builder, "reason": outcome.plan.reason} if outcome.plan else None),
         "store_paths": [{"path": p.path, "size": p.size} for p in outcome.store_paths],
         "closure_size": sum(p.size for p in outcome.store_paths),
     }
@@ -50,7 +52,8 @@ def image_text(outcome: ImageOutcome) -> str:
     lines = [
         f"image:       {outcome.file}",
         f"reference:   {outcome.reference}",
-        f"target:      {outcome.target} ({info.os}/{arch})",
+        f"target:      {outcome.target} ({info.os}/{arch})"
+        + (f", {outcome.plan.reason}" if outcome.plan else ""),
         f"size:        {human_size(info.size)} ({info.size} bytes), {len(info.layers)} layers",
         f"entrypoint:  {' '.join(info.config.get('Entrypoint') or [])}",
         f"user:        {info.config.get('User', 'root')}",

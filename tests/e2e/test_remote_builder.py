@@ -161,6 +161,22 @@ def test_package_is_built_on_the_builder_and_copied_back(builder: Builder, nativ
     assert local_hash == remote_hash
 
 
+def test_the_archive_is_written_on_the_builder(builder: Builder, native) -> None:  # type: ignore[no-untyped-def]
+    """A macOS host cannot run the Linux stream script: the builder writes the
+    docker-archive into its store and Nix copies it back."""
+    assert native["plan"]["how"] == "remote" and native["plan"]["builder"] == builder.uri
+    archives = list((builder.store / "nix" / "store").glob("*-nixbuild-image.tar"))
+    assert archives, "the builder did not write the image archive"
+    assert any(a.read_bytes() == Path(native["image"]).read_bytes() for a in archives)
+
+
+def test_shell_mode_on_a_remote_plan_is_refused(builder: Builder, tmp_path: Path) -> None:
+    project = copy_example("hello-c-shell", tmp_path)
+    result = nixbuild("image", "-C", str(project), env=builder.env())
+    assert result.returncode == 2, result.stderr
+    assert "runs the build command on this host" in result.stderr
+
+
 def test_remotely_built_image_runs(native, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     archive = Path(native["image"])
     assert skopeo_inspect(archive)["Architecture"] == "amd64"

@@ -10,13 +10,16 @@
 let
   pkgs = import ./pkgs.nix { inherit target buildSystem; };
   package = pkgs.callPackage ./package.nix { inherit target; };
-in
-{
-  inherit pkgs package;
   image = import ./image.nix {
     inherit pkgs package;
     architecture = (import ./targets.nix).${target}.architecture;
   };
+in
+{
+  inherit pkgs package image;
+  # The image as a file in the store: for hosts that cannot run the Linux
+  # stream script themselves (macOS with a Linux builder builds it there).
+  imageArchive = pkgs.runCommand "nixbuild-image.tar" { } "${image} > $out";
   # The -debug variant: the same image plus busybox at /busybox ([image] debug).
   imageDebug = import ./image.nix {
     inherit pkgs package;
