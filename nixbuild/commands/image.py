@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
-from nixbuild import export, pipeline, report
+from nixbuild import export, pipeline, report, sbom_files
 from nixbuild import lock as lock_mod
 from nixbuild.commands._common import common, emit, json_option, log
 from nixbuild.errors import NixbuildError, UsageError
+from nixbuild.nix import Nix
 from nixbuild.registry import Containers
 
 
@@ -30,8 +31,12 @@ from nixbuild.registry import Containers
               help="Where to write --format's result (default: next to the docker-archive; one target only).")
 @click.option("--locked/--no-locked", default=None,
               help="Refuse to build when nixbuild.lock is missing or stale (exit 7). Default: on when CI is set.")
+@click.option("--sbom", "sbom_format", type=click.Choice(sbom_files.FORMATS), default=None, flag_value="both",
+              is_flag=False, metavar="[spdx|cyclonedx|both]",
+              help="Also write the image's SBOM next to it (default both: SPDX 2.3 and CycloneDX 1.5 JSON).")
 def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, as_json: bool, no_build: bool,
-          allowed: tuple[str, ...], fmt: str, output_path: Path | None, locked: bool | None) -> None:
+          allowed: tuple[str, ...], fmt: str, output_path: Path | None, locked: bool | None,
+          sbom_format: str | None) -> None:
     """Build the image and print where it is and what is in it."""
     project = pipeline.allow(pipeline.load_project(directory), allowed)
     if lock_mod.locked_default() if locked is None else locked:
@@ -51,18 +56,26 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
             outcome = pipeline.image(project, nix, names[0], build_first=not no_build, output=sys.stderr.buffer)
         except NixbuildError as exc:  # a pinned tarball/checkout whose hash Nix found different: exit 7
             raise lock_mod.mismatch_error(project, exc, nix) or exc from None
+        sboms = _sboms(nix, outcome, sbom_format)
         if not exporting:
-            emit(as_json, report.image_dict(outcome), report.image_text(outcome))
+            emit(as_json, {**report.image_dict(outcome), **sboms[0]}, report.image_text(outcome) + sboms[1])
             return
         written = export.export(outcome.file, fmt, output_path or export.default_output(outcome.file, fmt),
                                 tag=project.image.tag, containers=Containers(verbose=verbose, log=log))
-        emit(as_json, {**report.image_dict(outcome), "output": report.export_dict(written)},
-             report.image_text(outcome) + "\n" + report.export_text(written))
+        emit(as_json, {**report.image_dict(outcome), **sboms[0], "output": report.export_dict(written)},
+             report.image_text(outcome) + sboms[1] + "\n" + report.export_text(written))
         return
     lock_mod.verify_checkout(project, pipeline.make_nix(project, verbose=verbose, log=log))
     many = pipeline.image_many(project, names, jobs=jobs, verbose=verbose, log=log, build_first=not no_build,
                                output=sys.stderr.buffer)
-    emit(as_json, report.many_dict(many), report.many_text(many))
+    data, text = report.many_dict(many), report.many_text(many)
+    if sbom_format is not None:
+        nix = pipeline.make_nix(project, verbose=verbose, log=log)
+        by_target = {r.target: _sboms(nix, r.outcome, sbom_format) for r in many.results if r.outcome is not None}
+        for entry in data["targets"]:  # type: ignore[union-attr]
+            entry.update(by_target.get(entry["target"], ({}, ""))[0])
+        text += "".join(extra for _, extra in by_target.values())
+    emit(as_json, data, text)
     for failed in many.failed:
         assert failed.error is not None
         log(f"[{failed.target}] error: {failed.error.message}" + (f" (hint: {failed.error.hint})" if failed.error.hint else ""))
@@ -74,3 +87,12 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
         first = lock_mod.mismatch_error(project, first) or first
         raise type(first)(f"{len(many.failed)} of {len(many.results)} targets failed; first: {first.message}",
                           hint=first.hint)
+
+
+def _sboms(nix: Nix, outcome: pipeline.ImageOutcome, fmt: str | None) -> tuple[dict[str, object], str]:
+    """`--sbom`: the SBOM files beside the image, as JSON fields and text lines."""
+    if fmt is None:
+        return {}, ""
+    files = sbom_files.write(nix, outcome.info, outcome.file, outcome.file.parent, fmt)
+    return {"sbom": {kind: str(path) for kind, path in files.items()}}, "".join(
+        f"\nsbom:        {path} ({kind})" for kind, path in files.items())
