@@ -214,6 +214,12 @@ def require_fresh(project: Project) -> Lock:
     return lock
 
 
+def enforce(project: Project, locked: bool | None) -> None:
+    """`--locked` (or CI without `--no-locked`): refuse a missing or stale lock."""
+    if locked_default() if locked is None else locked:
+        require_fresh(project)
+
+
 def locked_default(environ: Mapping[str, str] | None = None) -> bool:
     """--locked is on by default when CI is set (to anything but "", "0" or "false")."""
     value = (os.environ if environ is None else environ).get("CI", "")

@@ -42,3 +42,9 @@ def emit(as_json: bool, data: dict[str, object], text: str) -> None:
         click.echo(text)
 
 
+
+
+def locked_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--locked/--no-locked", default=None,
+                        help="Refuse to build when nixbuild.lock is missing or stale (exit 7). "
+                             "Default: on when CI is set.")(func)

@@ -8,13 +8,15 @@ from pathlib import Path
 import click
 
 from nixbuild import pipeline
-from nixbuild.commands._common import common, emit, json_option, log, target_option
+from nixbuild import lock as lock_mod
+from nixbuild.commands._common import locked_option, common, emit, json_option, log, target_option
 from nixbuild.errors import UsageError
 from nixbuild.registry import Containers, PodmanStorage
 
 
 @click.command()
 @common
+@locked_option
 @target_option
 @json_option
 @click.option("--podman", "engine", flag_value="podman", help="Load into podman's image store.")
@@ -24,7 +26,7 @@ from nixbuild.registry import Containers, PodmanStorage
 @click.option("--runroot", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="podman --runroot: podman's runtime state directory.")
 def load(directory: Path, verbose: bool, target: str | None, as_json: bool, engine: str | None,
-         root: Path | None, runroot: Path | None) -> None:
+         root: Path | None, runroot: Path | None, locked: bool | None) -> None:
     """Build the image and load it into podman (--podman) or Docker (--docker)."""
     if engine is None:
         raise UsageError("say where to load the image: --podman or --docker",
@@ -32,6 +34,7 @@ def load(directory: Path, verbose: bool, target: str | None, as_json: bool, engi
     if engine == "docker" and (root or runroot):
         raise UsageError("--root/--runroot are podman options", hint="drop them, or use --podman")
     project = pipeline.load_project(directory)
+    lock_mod.enforce(project, locked)
     nix = pipeline.make_nix(project, verbose=verbose, log=log)
     nix.check_installed()
     name = pipeline.resolve_target(project, target)

@@ -11,7 +11,7 @@ from nixbuild import lock as lock_mod
 from nixbuild import overlays as overlays_mod
 from nixbuild import pipeline, provenance as prov
 from nixbuild.atomicfile import write_atomic
-from nixbuild.commands._common import common, emit, json_option, log, target_option
+from nixbuild.commands._common import locked_option, common, emit, json_option, log, target_option
 from nixbuild.config import Project
 from nixbuild.registry import Containers
 from nixbuild.render import GENERATED_DIR, LOCK_NAME
@@ -32,6 +32,7 @@ def nixpkgs_pin(project: Project) -> prov.NixpkgsPin:
 
 @click.command()
 @common
+@locked_option
 @target_option
 @json_option
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -39,9 +40,10 @@ def nixpkgs_pin(project: Project) -> prov.NixpkgsPin:
 @click.option("--builder-id", default=prov.DEFAULT_BUILDER_ID, show_default=True,
               help="runDetails.builder.id: who ran the build (e.g. your CI's workflow URI).")
 def provenance(directory: Path, verbose: bool, target: str | None, as_json: bool, output_dir: Path | None,
-               builder_id: str) -> None:
+               builder_id: str, locked: bool | None) -> None:
     """Build the image and write its SLSA v1 provenance (an in-toto Statement)."""
     project = pipeline.load_project(directory)
+    lock_mod.enforce(project, locked)
     nix = pipeline.make_nix(project, verbose=verbose, log=log)
     nix_version = nix.check_installed()
     name = pipeline.resolve_target(project, target)

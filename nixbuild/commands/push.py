@@ -8,13 +8,15 @@ from pathlib import Path
 import click
 
 from nixbuild import pipeline
-from nixbuild.commands._common import common, emit, json_option, log, target_option
+from nixbuild import lock as lock_mod
+from nixbuild.commands._common import locked_option, common, emit, json_option, log, target_option
 from nixbuild.errors import UsageError
 from nixbuild.registry import Containers
 
 
 @click.command()
 @common
+@locked_option
 @target_option
 @json_option
 @click.argument("ref", metavar="REF")
@@ -25,9 +27,10 @@ from nixbuild.registry import Containers
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --all: build this many targets in parallel.")
 def push(directory: Path, verbose: bool, target: str | None, as_json: bool, ref: str, tls_verify: bool,
-         all_targets: bool, jobs: int) -> None:
+         all_targets: bool, jobs: int, locked: bool | None) -> None:
     """Build the image and push it to a registry: REF is HOST[:PORT]/NAME[:TAG] (uses skopeo)."""
     project = pipeline.load_project(directory)
+    lock_mod.enforce(project, locked)
     nix = pipeline.make_nix(project, verbose=verbose, log=log)
     nix.check_installed()
     if all_targets:

@@ -8,19 +8,22 @@ from pathlib import Path
 import click
 
 from nixbuild import pipeline, sbom_files
-from nixbuild.commands._common import common, emit, json_option, log, target_option
+from nixbuild import lock as lock_mod
+from nixbuild.commands._common import locked_option, common, emit, json_option, log, target_option
 
 @click.command()
 @common
+@locked_option
 @target_option
 @json_option
 @click.option("--format", "fmt", type=click.Choice(sbom_files.FORMATS), default="both", show_default=True,
               help="SBOM format: SPDX 2.3 JSON, CycloneDX 1.5 JSON, or both.")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the SBOMs (default: nixbuild-result/TARGET/).")
-def sbom(directory: Path, verbose: bool, target: str | None, as_json: bool, fmt: str, output_dir: Path | None) -> None:
+def sbom(directory: Path, verbose: bool, target: str | None, as_json: bool, fmt: str, output_dir: Path | None, locked: bool | None) -> None:
     """Build the image and write its SBOM: one package per store path in the image."""
     project = pipeline.load_project(directory)
+    lock_mod.enforce(project, locked)
     nix = pipeline.make_nix(project, verbose=verbose, log=log)
     nix.check_installed()
     name = pipeline.resolve_target(project, target)

@@ -9,15 +9,17 @@ import click
 
 from nixbuild import pipeline, report
 from nixbuild import verify as verify_mod
-from nixbuild.commands._common import common, emit, json_option, log
+from nixbuild import lock as lock_mod
+from nixbuild.commands._common import locked_option, common, emit, json_option, log
 
 
 @click.command()
 @common
+@locked_option
 @click.option("-t", "--target", "targets", multiple=True, metavar="TARGET",
               help="Target platform (repeatable; 'all' = every target in [target] platforms). Default: the first one.")
 @json_option
-def verify(directory: Path, verbose: bool, targets: tuple[str, ...], as_json: bool) -> None:
+def verify(directory: Path, verbose: bool, targets: tuple[str, ...], as_json: bool, locked: bool | None) -> None:
     """Rebuild the image and prove it bit-identical (exit 1 and the differences when it is not).
 
     Builds the image, rebuilds the package and the image's own derivations
@@ -26,6 +28,7 @@ def verify(directory: Path, verbose: bool, targets: tuple[str, ...], as_json: bo
     manifest, config and layers.
     """
     project = pipeline.load_project(directory)
+    lock_mod.enforce(project, locked)
     names = pipeline.resolve_targets(project, targets)
     pipeline.make_nix(project, verbose=verbose, log=log).check_installed()
     outcome = verify_mod.verify(project, names, verbose=verbose, log=log, output=sys.stderr.buffer)
