@@ -6,7 +6,8 @@ from nixbuild import __version__
 from nixbuild.export import Exported
 from nixbuild.pipeline import BuildOutcome, ImageOutcome, ManyOutcome
 from nixbuild.render import RenderReport
-from nixbuild.verify import FileDifference, VerifyOutcome
+from nixbuild.archivediff import FileDifference
+from nixbuild.verify import VerifyOutcome
 
 SCHEMA_VERSION = 1
 

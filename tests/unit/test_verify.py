@@ -10,7 +10,7 @@ import os
 import tarfile
 from pathlib import Path
 
-from nixbuild.verify import (
+from nixbuild.archivediff import (
     compare_archives,
     config_differences,
     diff_entries,
