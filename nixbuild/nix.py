@@ -151,6 +151,16 @@ class DisallowedReferenceError(NixFailedError):
         self.paths = paths
 
 
+# Nix messages users meet often, and what to do about them.
+_KNOWN_HINTS = (
+    ("file 'nixpkgs' was not found in the Nix search path",
+     '[nixpkgs] source = "channel" needs <nixpkgs> on NIX_PATH (nix-channel --add … nixpkgs); '
+     'or pin it: source = "lock" and `nixbuild lock --url URL`, or source = "path:DIR"'),
+    ("with features {} is required to build",
+     "this machine cannot build for that system: check the plan with `nixbuild doctor` and configure a builder"),
+)
+
+
 def _failure(what: str, result: CommandResult) -> NixFailedError:
     disallowed = _DISALLOWED.search(result.stderr)
     if disallowed:
@@ -170,7 +180,7 @@ def _failure(what: str, result: CommandResult) -> NixFailedError:
         hint = f"see the full log with: nix log {drv}  (or re-run with -v)"
     else:
         message = f"{what} failed: {first_error or 'exit code ' + str(result.returncode)}"
-        hint = "re-run with -v for Nix's full output"
+        hint = next((h for pattern, h in _KNOWN_HINTS if pattern in result.stderr), "re-run with -v for Nix's full output")
     relevant = [l for l in lines if not _NOISE.match(l)]
     details = "\n".join(relevant[-20:])
     return NixFailedError(message, hint=hint, details=details)

@@ -82,3 +82,16 @@ def test_unknown_flag_is_one_line_exit_2(tmp_path: Path) -> None:
     result = nixbuild("image", "--frobnicate")
     assert result.returncode == 2
     assert "--frobnicate" in assert_one_error_line(result.stderr)
+
+
+def test_channel_without_nixpkgs_says_how_to_get_one(tmp_path: Path) -> None:
+    project = copy_example("hello-c", tmp_path)
+    toml = project / "nixbuild.toml"
+    toml.write_text(toml.read_text().replace('source = "hostpkgs"', 'source = "channel"'))
+    env = nix_env()
+    env.pop("NIX_PATH", None)
+    result = nixbuild("image", "-C", str(project), env=env)
+    assert result.returncode == 4
+    line = assert_one_error_line(result.stderr)
+    assert "file 'nixpkgs' was not found in the Nix search path" in line
+    assert "NIX_PATH" in line and "nixbuild lock" in line
