@@ -155,8 +155,8 @@ def os_release(project: Project) -> str:
 def _package_args(pkg: "config.Package") -> str:
     if pkg.builder == "shell":
         return "{ inherit target; }"
-    if not pkg.inputs:
-        return "{ }"
+    # Always explicit: callPackage would otherwise fill `inputs` from the
+    # package set if it ever had an attribute of that name.
     inputs = [Raw(attr_select("pkgs", i)) for i in pkg.inputs]
     return "{\n    inputs = " + nixexpr.value(inputs, 2) + ";\n  }"
 

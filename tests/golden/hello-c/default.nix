@@ -9,7 +9,9 @@
 }:
 let
   pkgs = import ./pkgs.nix { inherit target buildSystem; };
-  package = pkgs.callPackage ./package.nix { };
+  package = pkgs.callPackage ./package.nix {
+    inputs = [ ];
+  };
   image = import ./image.nix {
     inherit pkgs package;
     architecture = (import ./targets.nix).${target}.architecture;
