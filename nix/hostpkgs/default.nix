@@ -32,7 +32,10 @@ let
   systems = import ./systems.nix;
 
   buildPlatform = systems.normalise localSystem;
-  hostPlatform = if crossSystem == null then buildPlatform else systems.normalise crossSystem;
+  # A native set has one platform value for build and host (as nixpkgs, where
+  # `stdenv.hostPlatform == stdenv.buildPlatform` holds for native sets).
+  crossPlatform = if crossSystem == null then buildPlatform else systems.normalise crossSystem;
+  hostPlatform = if systems.equals crossPlatform buildPlatform then buildPlatform else crossPlatform;
 
   checkList =
     what: xs:
