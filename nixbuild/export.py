@@ -10,11 +10,10 @@ same kind (a file for the archives, an OCI layout for ``oci``).
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from nixbuild.atomicfile import copy_atomic
 from nixbuild.errors import UsageError
 from nixbuild.registry import Containers
 
@@ -56,22 +55,7 @@ def check_output(path: Path, fmt: str) -> None:
 def export(archive: Path, fmt: str, output: Path, *, tag: str, containers: Containers) -> Exported:
     check_output(output, fmt)
     if fmt == "docker-archive":
-        _copy_atomic(archive, output)
+        copy_atomic(archive, output)
         return Exported(fmt, output, tag, None)
     result = containers.convert(archive, fmt, output, tag=tag)
     return Exported(fmt, result.path, tag, result.manifest_digest)
-
-
-def _copy_atomic(source: Path, dest: Path) -> None:
-    if dest.exists() and os.path.samefile(source, dest):
-        return
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -19,6 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from nixbuild.atomicfile import replace_dir
 from nixbuild.platforms import Platform
 
 MT_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -117,13 +118,7 @@ def write_index(images: list[tuple[Platform, Path]], dest: Path, tag: str) -> In
         }
         (tmp / "index.json").write_bytes(_dump(top))
         (tmp / "oci-layout").write_bytes(_dump({"imageLayoutVersion": "1.0.0"}))
-        old = None
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=".oci-old-", dir=dest.parent))
-            os.rename(dest, old / "d")
-        os.rename(tmp, dest)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_dir(tmp, dest)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import os
-import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +16,7 @@ from nixbuild import config as config_mod
 from nixbuild import image as image_mod
 from nixbuild import closure, elf, nixexpr, oci, platforms, render
 from nixbuild import plan as plan_mod
+from nixbuild.atomicfile import atomic_output, copy_atomic
 from nixbuild.config import Project
 from nixbuild.errors import BuildCommandError, ConfigError, NixbuildError, NixFailedError, UsageError
 from nixbuild.nix import HOSTPKGS_NIX_CONFIG, DisallowedReferenceError, Log, Nix
@@ -263,7 +261,7 @@ def image(
         # The stream script is Linux code this host may not run: the builder
         # writes the archive into the store and Nix copies it back.
         archive = nix.build(_generated(project), "imageArchive", out_link=outdir / "archive", argstrs=argstrs(plan))
-        _copy_to(Path(archive.out_paths[0]), file)
+        copy_atomic(Path(archive.out_paths[0]), file)
     else:
         _stream_to(nix, Path(script), file)
     info = image_mod.read_docker_archive(file)
@@ -278,30 +276,10 @@ def image(
                         debug_file=debug_file, plan=plan)
 
 
-def _copy_to(source: Path, file: Path) -> None:
-    """Copy a file into place atomically (readable, never half-written)."""
-    fd, tmp_name = tempfile.mkstemp(prefix=".image-", suffix=".tar.tmp", dir=file.parent)
-    try:
-        with os.fdopen(fd, "wb") as tmp, open(source, "rb") as src:
-            shutil.copyfileobj(src, tmp, 1 << 20)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, file)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-
-
 def _stream_to(nix: Nix, script: Path, file: Path) -> None:
     """Run a stream script into ``file`` atomically (readable, never half-written)."""
-    fd, tmp_name = tempfile.mkstemp(prefix=".image-", suffix=".tar.tmp", dir=file.parent)
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            nix.stream_image(script, tmp)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, file)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+    with atomic_output(file) as out:
+        nix.stream_image(script, out)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import jinja2
 
 from nixbuild import __version__, nixexpr, platforms
 from nixbuild import config, lock, overlays
+from nixbuild.atomicfile import replace_dir
 from nixbuild.config import CONFIG_NAME, Project
 from nixbuild.errors import ConfigError
 from nixbuild.nixexpr import Raw
@@ -294,29 +295,8 @@ def write(project: Project, dry_run: bool = False) -> RenderReport:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
         os.chmod(tmp, 0o755)
-        _swap_into_place(tmp, directory)
+        replace_dir(tmp, directory)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return report
-
-
-def _swap_into_place(new: Path, directory: Path) -> None:
-    """Move ``new`` to ``directory``; the old one is renamed away first."""
-    for _ in range(20):
-        old = None
-        if directory.exists():
-            old = Path(tempfile.mkdtemp(prefix=".nixbuild.old-", dir=directory.parent))
-            try:
-                os.rename(directory, old / "d")
-            except FileNotFoundError:
-                pass  # another run moved it first
-        try:
-            os.rename(new, directory)
-            return
-        except OSError:
-            continue  # another run put its copy in place meanwhile; retry
-        finally:
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-    raise OSError(f"could not replace {directory}: another nixbuild keeps rewriting it")
