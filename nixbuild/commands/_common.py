@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
+
+from nixbuild import lock as lock_mod
+from nixbuild import pipeline
+from nixbuild.config import Project
+from nixbuild.errors import NixbuildError
+from nixbuild.nix import Nix
+
+T = TypeVar("T")
 
 
 def log(line: str) -> None:
@@ -48,3 +58,37 @@ def locked_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--locked/--no-locked", default=None,
                         help="Refuse to build when nixbuild.lock is missing or stale (exit 7). "
                              "Default: on when CI is set.")(func)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A building command's project and Nix, after the checks they all share."""
+
+    project: Project
+    nix: Nix
+    nix_version: str
+
+
+def start(directory: Path, verbose: bool, locked: bool | None, allowed: tuple[str, ...] = ()) -> Session:
+    """What every building command does first: load the project (with `--allow`
+    entries lifted), refuse a missing or stale lock (`--locked`), check that
+    Nix runs, and re-hash a pinned nixpkgs checkout."""
+    project = pipeline.allow(pipeline.load_project(directory), allowed)
+    lock_mod.enforce(project, locked)
+    nix = pipeline.make_nix(project, verbose=verbose, log=log)
+    version = nix.check_installed()
+    lock_mod.verify_checkout(project, nix)
+    return Session(project, nix, version)
+
+
+def pinned(session: Session, step: Callable[[], T]) -> T:
+    """Run a build step; a pinned nixpkgs whose hash Nix found different is a lock error (exit 7)."""
+    try:
+        return step()
+    except NixbuildError as exc:
+        raise lock_mod.mismatch_error(session.project, exc, session.nix) or exc from None
+
+
+def build_image(session: Session, target: str, *, build_first: bool = True) -> pipeline.ImageOutcome:
+    return pinned(session, lambda: pipeline.image(session.project, session.nix, target, build_first=build_first,
+                                                  output=sys.stderr.buffer))

@@ -9,8 +9,8 @@ import click
 
 from nixbuild import export, pipeline, report, sbom_files
 from nixbuild import lock as lock_mod
-from nixbuild.commands._common import common, emit, json_option, log
-from nixbuild.errors import NixbuildError, UsageError
+from nixbuild.commands._common import build_image, common, emit, json_option, locked_option, log, start
+from nixbuild.errors import UsageError
 from nixbuild.nix import Nix
 from nixbuild.registry import Containers
 
@@ -29,8 +29,7 @@ from nixbuild.registry import Containers
               help="Also write the image as this format (converted from the docker-archive in nixbuild-result).")
 @click.option("--output", "output_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
               help="Where to write --format's result (default: next to the docker-archive; one target only).")
-@click.option("--locked/--no-locked", default=None,
-              help="Refuse to build when nixbuild.lock is missing or stale (exit 7). Default: on when CI is set.")
+@locked_option
 @click.option("--sbom", "sbom_format", type=click.Choice(sbom_files.FORMATS), default=None, flag_value="both",
               is_flag=False, metavar="[spdx|cyclonedx|both]",
               help="Also write the image's SBOM next to it (default both: SPDX 2.3 and CycloneDX 1.5 JSON).")
@@ -38,11 +37,9 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
           allowed: tuple[str, ...], fmt: str, output_path: Path | None, locked: bool | None,
           sbom_format: str | None) -> None:
     """Build the image and print where it is and what is in it."""
-    project = pipeline.allow(pipeline.load_project(directory), allowed)
-    if lock_mod.locked_default() if locked is None else locked:
-        lock_mod.require_fresh(project)
+    s = start(directory, verbose, locked, allowed)
+    project = s.project
     names = pipeline.resolve_targets(project, targets)
-    pipeline.make_nix(project, verbose=verbose, log=log).check_installed()
     exporting = fmt != export.DEFAULT_FORMAT or output_path is not None
     if exporting and len(names) > 1:
         raise UsageError("--format and --output take one target",
@@ -50,13 +47,8 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
     if output_path is not None:
         export.check_output(output_path, fmt)
     if len(names) == 1:
-        nix = pipeline.make_nix(project, verbose=verbose, log=log)
-        lock_mod.verify_checkout(project, nix)
-        try:
-            outcome = pipeline.image(project, nix, names[0], build_first=not no_build, output=sys.stderr.buffer)
-        except NixbuildError as exc:  # a pinned tarball/checkout whose hash Nix found different: exit 7
-            raise lock_mod.mismatch_error(project, exc, nix) or exc from None
-        sboms = _sboms(nix, outcome, sbom_format)
+        outcome = build_image(s, names[0], build_first=not no_build)
+        sboms = _sboms(s.nix, outcome, sbom_format)
         if not exporting:
             emit(as_json, {**report.image_dict(outcome), **sboms[0]}, report.image_text(outcome) + sboms[1])
             return
@@ -65,13 +57,11 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
         emit(as_json, {**report.image_dict(outcome), **sboms[0], "output": report.export_dict(written)},
              report.image_text(outcome) + sboms[1] + "\n" + report.export_text(written))
         return
-    lock_mod.verify_checkout(project, pipeline.make_nix(project, verbose=verbose, log=log))
     many = pipeline.image_many(project, names, jobs=jobs, verbose=verbose, log=log, build_first=not no_build,
                                output=sys.stderr.buffer)
     data, text = report.many_dict(many), report.many_text(many)
     if sbom_format is not None:
-        nix = pipeline.make_nix(project, verbose=verbose, log=log)
-        by_target = {r.target: _sboms(nix, r.outcome, sbom_format) for r in many.results if r.outcome is not None}
+        by_target = {r.target: _sboms(s.nix, r.outcome, sbom_format) for r in many.results if r.outcome is not None}
         for entry in data["targets"]:  # type: ignore[union-attr]
             entry.update(by_target.get(entry["target"], ({}, ""))[0])
         text += "".join(extra for _, extra in by_target.values())

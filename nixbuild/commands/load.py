@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from nixbuild import pipeline
-from nixbuild import lock as lock_mod
-from nixbuild.commands._common import locked_option, common, emit, json_option, log, target_option
+from nixbuild.commands._common import build_image, common, emit, json_option, locked_option, log, start, target_option
 from nixbuild.errors import UsageError
 from nixbuild.registry import Containers, PodmanStorage
 
@@ -33,12 +31,9 @@ def load(directory: Path, verbose: bool, target: str | None, as_json: bool, engi
                          hint="nixbuild load --podman [--root DIR --runroot DIR]")
     if engine == "docker" and (root or runroot):
         raise UsageError("--root/--runroot are podman options", hint="drop them, or use --podman")
-    project = pipeline.load_project(directory)
-    lock_mod.enforce(project, locked)
-    nix = pipeline.make_nix(project, verbose=verbose, log=log)
-    nix.check_installed()
-    name = pipeline.resolve_target(project, target)
-    outcome = pipeline.image(project, nix, name, output=sys.stderr.buffer)
+    s = start(directory, verbose, locked)
+    name = pipeline.resolve_target(s.project, target)
+    outcome = build_image(s, name)
     containers = Containers(verbose=verbose, log=log)
     if engine == "podman":
         names = containers.load_podman(outcome.file, PodmanStorage(root=root, runroot=runroot))

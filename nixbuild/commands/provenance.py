@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -11,7 +10,7 @@ from nixbuild import lock as lock_mod
 from nixbuild import overlays as overlays_mod
 from nixbuild import pipeline, provenance as prov
 from nixbuild.atomicfile import write_atomic
-from nixbuild.commands._common import locked_option, common, emit, json_option, log, target_option
+from nixbuild.commands._common import build_image, common, emit, json_option, locked_option, log, start, target_option
 from nixbuild.config import Project
 from nixbuild.registry import Containers
 from nixbuild.render import GENERATED_DIR, LOCK_NAME
@@ -42,12 +41,10 @@ def nixpkgs_pin(project: Project) -> prov.NixpkgsPin:
 def provenance(directory: Path, verbose: bool, target: str | None, as_json: bool, output_dir: Path | None,
                builder_id: str, locked: bool | None) -> None:
     """Build the image and write its SLSA v1 provenance (an in-toto Statement)."""
-    project = pipeline.load_project(directory)
-    lock_mod.enforce(project, locked)
-    nix = pipeline.make_nix(project, verbose=verbose, log=log)
-    nix_version = nix.check_installed()
+    s = start(directory, verbose, locked)
+    project, nix_version = s.project, s.nix_version
     name = pipeline.resolve_target(project, target)
-    outcome = pipeline.image(project, nix, name, output=sys.stderr.buffer)
+    outcome = build_image(s, name)
     tag = outcome.reference.rpartition(":")[2] or "latest"
     manifest_digest = Containers(verbose=verbose, log=log).manifest_digest(outcome.file, tag=tag)
     lock = project.root / LOCK_NAME

@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from nixbuild import pipeline
-from nixbuild import lock as lock_mod
-from nixbuild.commands._common import locked_option, common, emit, json_option, log, target_option
+from nixbuild.commands._common import build_image, common, emit, json_option, locked_option, log, start, target_option
 from nixbuild.errors import UsageError
 from nixbuild.registry import Containers
 
@@ -29,10 +28,8 @@ from nixbuild.registry import Containers
 def push(directory: Path, verbose: bool, target: str | None, as_json: bool, ref: str, tls_verify: bool,
          all_targets: bool, jobs: int, locked: bool | None) -> None:
     """Build the image and push it to a registry: REF is HOST[:PORT]/NAME[:TAG] (uses skopeo)."""
-    project = pipeline.load_project(directory)
-    lock_mod.enforce(project, locked)
-    nix = pipeline.make_nix(project, verbose=verbose, log=log)
-    nix.check_installed()
+    s = start(directory, verbose, locked)
+    project = s.project
     if all_targets:
         if target is not None:
             raise UsageError("--all and --target exclude each other", hint="--all pushes every configured target")
@@ -48,7 +45,7 @@ def push(directory: Path, verbose: bool, target: str | None, as_json: bool, ref:
              f"pushed:  {result.reference} ({len(many.index.entries)} platforms)\ndigest:  {result.digest}")
         return
     name = pipeline.resolve_target(project, target)
-    outcome = pipeline.image(project, nix, name, output=sys.stderr.buffer)
+    outcome = build_image(s, name)
     result = Containers(verbose=verbose, log=log).push(outcome.file, ref, tls_verify=tls_verify)
     emit(as_json, {"version": 1, "target": name, "image": str(outcome.file), "reference": result.reference,
                    "digest": result.digest, "config_digest": outcome.info.config_digest},

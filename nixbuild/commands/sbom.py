@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from nixbuild import pipeline, sbom_files
-from nixbuild import lock as lock_mod
-from nixbuild.commands._common import locked_option, common, emit, json_option, log, target_option
+from nixbuild.commands._common import build_image, common, emit, json_option, locked_option, start, target_option
 
 @click.command()
 @common
@@ -22,12 +20,10 @@ from nixbuild.commands._common import locked_option, common, emit, json_option, 
               help="Where to write the SBOMs (default: nixbuild-result/TARGET/).")
 def sbom(directory: Path, verbose: bool, target: str | None, as_json: bool, fmt: str, output_dir: Path | None, locked: bool | None) -> None:
     """Build the image and write its SBOM: one package per store path in the image."""
-    project = pipeline.load_project(directory)
-    lock_mod.enforce(project, locked)
-    nix = pipeline.make_nix(project, verbose=verbose, log=log)
-    nix.check_installed()
+    s = start(directory, verbose, locked)
+    project, nix = s.project, s.nix
     name = pipeline.resolve_target(project, target)
-    outcome = pipeline.image(project, nix, name, output=sys.stderr.buffer)
+    outcome = build_image(s, name)
     outdir = output_dir if output_dir is not None else pipeline.result_dir(project, name)
     files = sbom_files.write(nix, outcome.info, outcome.file, outdir, fmt)
     written = {kind: str(path) for kind, path in files.items()}

@@ -9,8 +9,7 @@ import click
 
 from nixbuild import pipeline, report
 from nixbuild import verify as verify_mod
-from nixbuild import lock as lock_mod
-from nixbuild.commands._common import locked_option, common, emit, json_option, log
+from nixbuild.commands._common import common, emit, json_option, locked_option, log, pinned, start
 
 
 @click.command()
@@ -27,11 +26,10 @@ def verify(directory: Path, verbose: bool, targets: tuple[str, ...], as_json: bo
     temporary directory (another TMPDIR too), and compares the two images'
     manifest, config and layers.
     """
-    project = pipeline.load_project(directory)
-    lock_mod.enforce(project, locked)
+    s = start(directory, verbose, locked)
+    project = s.project
     names = pipeline.resolve_targets(project, targets)
-    pipeline.make_nix(project, verbose=verbose, log=log).check_installed()
-    outcome = verify_mod.verify(project, names, verbose=verbose, log=log, output=sys.stderr.buffer)
+    outcome = pinned(s, lambda: verify_mod.verify(project, names, verbose=verbose, log=log, output=sys.stderr.buffer))
     emit(as_json, report.verify_dict(outcome), report.verify_text(outcome))
     error = verify_mod.failure(outcome)
     if error is not None:
