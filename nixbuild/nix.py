@@ -257,11 +257,6 @@ class Nix:
 
     # -- evaluation ---------------------------------------------------------
 
-    def parse(self, file: Path) -> None:
-        result = self._run(["nix-instantiate", "--parse", str(file)])
-        if result.returncode != 0:
-            raise _failure(f"parsing {file.name}", result)
-
     def eval_json(self, file: Path, attr: str | None = None, argstrs: Mapping[str, str] = {}) -> Any:
         args = ["nix-instantiate", "--eval", "--strict", "--json", str(file), *self._argstrs(argstrs)]
         if attr:
@@ -317,15 +312,6 @@ class Nix:
             raise _failure(f"streaming the image ({script.name})", result)
 
     # -- store queries --------------------------------------------------------
-
-    def requisites(self, paths: Sequence[str]) -> tuple[str, ...]:
-        """The closure (``nix-store -qR``) of ``paths``, sorted."""
-        if not paths:
-            return ()
-        result = self._run(["nix-store", "--query", "--requisites", *paths])
-        if result.returncode != 0:
-            raise _failure("nix-store --query --requisites", result)
-        return tuple(sorted(l.strip() for l in result.stdout.splitlines() if l.strip()))
 
     def references(self, path: str) -> tuple[str, ...]:
         result = self._run(["nix-store", "--query", "--references", path])
