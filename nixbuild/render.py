@@ -8,7 +8,6 @@ leave a complete one.
 
 from __future__ import annotations
 
-import datetime
 import os
 import shutil
 import tempfile
@@ -17,11 +16,10 @@ from pathlib import Path
 
 import jinja2
 
-from nixbuild import __version__, nixexpr, platforms
+from nixbuild import __version__, nixexpr, platforms, sourcedate
 from nixbuild import config, lock, overlays
 from nixbuild.atomicfile import replace_dir
 from nixbuild.config import CONFIG_NAME, Project
-from nixbuild.errors import ConfigError
 from nixbuild.nixexpr import Raw
 from nixbuild.resources import nix_dir
 
@@ -113,21 +111,8 @@ def _image_args(project: Project) -> dict[str, object]:
         "forbidden": Raw("policy.forbidden pkgs package (if debug then debugForbid else forbid)"),
         "osRelease": os_release(project),
         "debugShell": Raw("if debug then pkgs.busybox else null"),
-        "created": created_time(),
+        "created": sourcedate.from_environment(),
     }
-
-
-def created_time(environ: "os._Environ[str] | dict[str, str] | None" = None) -> str:
-    """The image's `created` and file mtimes: SOURCE_DATE_EPOCH, else 1970-01-01T00:00:01Z."""
-    env = os.environ if environ is None else environ
-    raw = env.get("SOURCE_DATE_EPOCH", "").strip()
-    if not raw:
-        return "1970-01-01T00:00:01Z"
-    if not raw.isdigit():
-        raise ConfigError(f"SOURCE_DATE_EPOCH={raw!r} is not a number of seconds",
-                          hint="unset it or set it to a Unix timestamp, e.g. $(git log -1 --format=%ct)")
-    stamp = datetime.datetime.fromtimestamp(int(raw), tz=datetime.timezone.utc)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def attr_select(root: str, path: str) -> str:

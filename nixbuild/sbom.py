@@ -20,16 +20,14 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
-from nixbuild import __version__
-from nixbuild.errors import UsageError
+from nixbuild import __version__, sourcedate
 from nixbuild.image import ImageInfo
 from nixbuild.nixstore import StoreFacts
 
 SPDX_VERSION = "SPDX-2.3"
 CYCLONEDX_VERSION = "1.5"
-DEFAULT_CREATED = "1970-01-01T00:00:01Z"
+DEFAULT_CREATED = sourcedate.DEFAULT
 NOASSERTION = "NOASSERTION"
 # Output names nixpkgs' multiple-output packages use; a store name ending in
 # "-<one of these>" is that output, anything else is "out".
@@ -68,18 +66,6 @@ def parse_store_path(path: str) -> StoreName:
         if dash and tail in KNOWN_OUTPUTS:
             version, output = head, tail
     return StoreName(hash=store_hash, name=name, version=version, output=output)
-
-
-def created_timestamp(source_date_epoch: str | None) -> str:
-    """RFC 3339 UTC time from SOURCE_DATE_EPOCH, or the fixed default."""
-    if source_date_epoch is None or source_date_epoch == "":
-        return DEFAULT_CREATED
-    try:
-        seconds = int(source_date_epoch)
-    except ValueError:
-        raise UsageError(f"SOURCE_DATE_EPOCH={source_date_epoch!r} is not an integer",
-                         hint="set it to seconds since 1970 (e.g. git log -1 --format=%ct), or unset it") from None
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _image_name_version(image: ImageInfo) -> tuple[str, str]:

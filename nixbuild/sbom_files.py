@@ -3,10 +3,9 @@ shared by `nixbuild sbom` and `nixbuild image --sbom`."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from nixbuild import nixstore, sbom
+from nixbuild import nixstore, sbom, sourcedate
 from nixbuild.atomicfile import write_atomic
 from nixbuild.image import ImageInfo
 from nixbuild.nix import Nix
@@ -17,7 +16,7 @@ FORMATS = ("spdx", "cyclonedx", "both")
 
 def write(nix: Nix, info: ImageInfo, archive: Path, outdir: Path, fmt: str = "both") -> dict[str, Path]:
     """SPDX and/or CycloneDX of the image ``info`` read from ``archive``; kind → file written."""
-    created = sbom.created_timestamp(os.environ.get("SOURCE_DATE_EPOCH"))
+    created = sourcedate.from_environment()
     facts = nixstore.collect_store_facts(nix, info.store_paths)
     stem = archive.name.removesuffix(".tar")
     written: dict[str, Path] = {}

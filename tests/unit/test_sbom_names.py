@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from nixbuild import nixstore, sbom
+from nixbuild import nixstore, sbom, sourcedate
 from nixbuild.errors import UsageError
 from tests.conftest import nix_available, run
 
@@ -57,8 +57,8 @@ def test_nix32_decoding_agrees_with_nix_hash() -> None:
 
 
 def test_created_uses_source_date_epoch() -> None:
-    assert sbom.created_timestamp(None) == "1970-01-01T00:00:01Z"
-    assert sbom.created_timestamp("0") == "1970-01-01T00:00:00Z"
-    assert sbom.created_timestamp("86401") == "1970-01-02T00:00:01Z"
+    assert sourcedate.from_epoch(None) == "1970-01-01T00:00:01Z"
+    assert sourcedate.from_epoch("0") == "1970-01-01T00:00:00Z"
+    assert sourcedate.from_epoch("86401") == "1970-01-02T00:00:01Z"
     with pytest.raises(UsageError):
-        sbom.created_timestamp("yesterday")
+        sourcedate.from_epoch("yesterday")
