@@ -112,7 +112,7 @@ class Change:
 def diff(a: dict[str, int], b: dict[str, int]) -> list[Change]:
     """Store paths of two images (path → size) matched by name without hash."""
     def by_name(paths: dict[str, int]) -> dict[str, str]:
-        return {p.rsplit("/", 1)[-1].split("-", 1)[-1]: p for p in paths}
+        return {short(p): p for p in paths}
 
     na, nb = by_name(a), by_name(b)
     changes = []

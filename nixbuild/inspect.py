@@ -285,7 +285,7 @@ def find_path(inspection: Inspection, query: str) -> str:
             return top
         raise NotInImageError(f"{top} is not in the image",
                               hint="`nixbuild inspect` lists the image's store paths")
-    candidates = sorted(p for p in paths if query in p[len(STORE):].split("-", 1)[-1])
+    candidates = sorted(p for p in paths if query in closure.short(p))
     exact = [p for p in candidates if closure.short(p) == query or closure.package_output(p)[0] == query]
     if len(candidates) == 1:
         return candidates[0]

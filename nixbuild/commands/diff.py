@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from nixbuild import closure
 from nixbuild import inspect as inspect_mod
 from nixbuild.commands._common import common, emit, json_option, log
 from nixbuild.report import SCHEMA_VERSION, human_size
@@ -52,7 +53,7 @@ def diff_text(d: inspect_mod.Diff) -> str:
     for i, layer in enumerate(d.b.info.layers):
         mark = "shared" if layer in d.shared_layers else "new   "
         lines.append(f"  {i:3} {mark} {layer.digest[:19]}  {human_size(layer.size):>10}  "
-                     + (", ".join(p.split("-", 1)[-1] for p in layer.store_paths) or "(customisation layer)"))
+                     + (", ".join(closure.short(p) for p in layer.store_paths) or "(customisation layer)"))
     return "\n".join(lines)
 
 
