@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,18 +20,13 @@ import pytest
 
 from nixbuild.image import read_docker_archive
 from tests.conftest import copy_example, nixbuild, run
+from tests.e2e.tools import free_port, unavailable
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
 
 REGISTRY = "/usr/bin/docker-registry"
 PODMAN_RUN = ["--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", "runc", "run", "--rm",
               "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"registry test cannot run in CI: {reason}")
-    pytest.skip(reason)
 
 
 def _error_line(stderr: str) -> str:
@@ -43,18 +37,12 @@ def _error_line(stderr: str) -> str:
     return errors[0]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):  # type: ignore[no-untyped-def]
     if not os.access(REGISTRY, os.X_OK):
-        _unavailable(f"{REGISTRY} is not installed (apt-get install docker-registry)")
+        unavailable("registry", f"{REGISTRY} is not installed (apt-get install docker-registry)")
     work = tmp_path_factory.mktemp("registry")
-    port = _free_port()
+    port = free_port()
     config = work / "config.yml"
     config.write_text(
         "version: 0.1\n"
@@ -74,7 +62,7 @@ def registry(tmp_path_factory):  # type: ignore[no-untyped-def]
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                _unavailable(f"docker-registry did not start: {(work / 'registry.log').read_text()[-500:]}")
+                unavailable("registry", f"docker-registry did not start: {(work / 'registry.log').read_text()[-500:]}")
             time.sleep(0.1)
         yield f"127.0.0.1:{port}"
     finally:
@@ -95,7 +83,7 @@ def project(tmp_path_factory):  # type: ignore[no-untyped-def]
 def podman(tmp_path: Path):  # type: ignore[no-untyped-def]
     """podman with its own store; the runroot is short (podman 4.3 refuses more than 50 characters)."""
     if shutil.which("podman") is None or shutil.which("runc") is None:
-        _unavailable("podman and runc are not installed")
+        unavailable("registry", "podman and runc are not installed")
     runroot = Path(tempfile.mkdtemp(prefix="nb-podman-", dir="/tmp"))
     try:
         yield ["podman", "--root", str(tmp_path / "root"), "--runroot", str(runroot)]
@@ -136,7 +124,7 @@ def test_push_to_plain_http_registry_with_tls_verify_is_one_line_error(registry,
 
 def test_push_to_closed_port_is_one_line_error(project) -> None:  # type: ignore[no-untyped-def]
     path, archive = project
-    result = nixbuild("push", "--no-tls-verify", f"127.0.0.1:{_free_port()}/hello:x", "-C", str(path))
+    result = nixbuild("push", "--no-tls-verify", f"127.0.0.1:{free_port()}/hello:x", "-C", str(path))
     assert result.returncode == 6
     assert "connection refused" in _error_line(result.stderr)
 

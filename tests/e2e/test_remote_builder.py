@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -25,24 +24,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import NIX_CONFIG, copy_example, nix_env, nixbuild, run
-from tests.e2e.tools import bwrap_run, skopeo_inspect, unpack
+from tests.e2e.tools import bwrap_run, free_port, skopeo_inspect, unavailable, unpack
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
 
 SSHD = "/usr/sbin/sshd"
 HOST = "x86_64-darwin"
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"remote-builder test cannot run in CI: {reason}")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -64,7 +51,7 @@ class Builder:
 @pytest.fixture(scope="module")
 def builder(tmp_path_factory):  # type: ignore[no-untyped-def]
     if not os.access(SSHD, os.X_OK):
-        _unavailable(f"{SSHD} is not installed (apt-get install openssh-server)")
+        unavailable("remote-builder", f"{SSHD} is not installed (apt-get install openssh-server)")
     work = tmp_path_factory.mktemp("builder")
     for key in ("host_key", "client_key"):
         run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(work / key)])
@@ -72,8 +59,8 @@ def builder(tmp_path_factory):  # type: ignore[no-untyped-def]
     try:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege-separation directory
     except OSError as exc:
-        _unavailable(f"cannot create /run/sshd: {exc}")
-    port = _free_port()
+        unavailable("remote-builder", f"cannot create /run/sshd: {exc}")
+    port = free_port()
     config = work / "sshd_config"
     config.write_text(
         f"ListenAddress 127.0.0.1:{port}\n"
@@ -106,7 +93,7 @@ def builder(tmp_path_factory):  # type: ignore[no-untyped-def]
             if probe.returncode == 0:
                 break
             if proc.poll() is not None or time.monotonic() > deadline:
-                _unavailable(
+                unavailable("remote-builder", 
                     f"sshd did not accept a login: {probe.stderr.strip()[-300:]} "
                     f"{(work / 'sshd.log').read_text()[-500:]}"
                 )

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import run
 
@@ -38,3 +42,17 @@ def bwrap_run(rootfs: Path, argv: list[str], *, uid: int, gid: int, env: list[st
         key, _, value = item.partition("=")
         args += ["--setenv", key, value]
     return run([*args, *argv]).stdout
+
+
+def free_port() -> int:
+    """A free TCP port on loopback, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def unavailable(what: str, reason: str) -> None:
+    """A service a test needs could not start: fail under CI (it must run there), skip elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} test cannot run in CI: {reason}")
+    pytest.skip(reason)
