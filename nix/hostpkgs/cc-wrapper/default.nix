@@ -92,6 +92,27 @@ let
     nativePrefix = "";
     version = "host";
   };
+
+  # What nixpkgs' cc-wrapper exposes about its compiler, binutils and libc.
+  wrapperPassthru =
+    {
+      cc,
+      bintools,
+      libc,
+      targetPrefix,
+    }:
+    commonPassthru
+    // {
+      inherit
+        cc
+        bintools
+        libc
+        targetPrefix
+        ;
+      libc_bin = libc;
+      libc_dev = lib.getDev libc;
+      libc_lib = lib.getLib libc;
+    };
 in
 {
   # cDriver/cxxDriver/cppDriver: host programs (cxxDriver is used only if the
@@ -160,16 +181,13 @@ in
         echo -n "$bintools" > "$out/nix-support/propagated-native-build-inputs"
         echo -n "$dynamicLinker" > "$out/nix-support/dynamic-linker"
       '';
-      passthru = commonPassthru // {
+      passthru = wrapperPassthru {
         inherit
           cc
           bintools
           libc
           targetPrefix
           ;
-        libc_bin = libc;
-        libc_dev = lib.getDev libc;
-        libc_lib = lib.getLib libc;
       };
       meta = {
         description = "Host ${cDriver} wrapped to link against ${libc.name} in the Nix store (impure)";
@@ -210,20 +228,12 @@ in
         isLLVM = false;
       } { };
     in
-    broken name
-      (
-        commonPassthru
-        // {
-          inherit
-            cc
-            bintools
-            libc
-            targetPrefix
-            ;
-          libc_bin = libc;
-          libc_dev = lib.getDev libc;
-          libc_lib = lib.getLib libc;
-        }
-      )
-      { mainProgram = "${targetPrefix}cc"; };
+    broken name (wrapperPassthru {
+      inherit
+        cc
+        bintools
+        libc
+        targetPrefix
+        ;
+    }) { mainProgram = "${targetPrefix}cc"; };
 }
