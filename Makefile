@@ -1,8 +1,8 @@
-# nixbuild — make setup | demo | test | bench
+# nixbuild — make setup | demo | test | bench | check-fresh
 VENV ?= .venv
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast lint bench clean
+.PHONY: setup demo test test-fast lint bench check-fresh clean
 
 setup:
 	@./scripts/setup.sh
@@ -22,6 +22,12 @@ test-fast: setup
 
 bench: setup
 	$(VENV)/bin/python -m tests.bench.run
+
+# The README's two commands on a brand-new Debian 12 root (debootstrap +
+# chroot; needs root). Run it whenever setup, this Makefile, .ci/ or a
+# dependency changes.
+check-fresh:
+	@./scripts/check-fresh.sh
 
 clean:
 	rm -rf examples/*/.nixbuild examples/*/nixbuild-result examples/hello-c-shell/hello

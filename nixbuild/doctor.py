@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import dataclass
 
 from nixbuild import __version__, platforms
@@ -31,6 +32,7 @@ class Report:
     nixbuild_version: str
     host: str
     nix_version: str | None
+    builds: str | None  # None: a trivial sandboxed build succeeded; else why it failed
     settings: dict[str, str]
     builders: tuple[plan_mod.Builder, ...]
     targets: tuple[TargetStatus, ...]
@@ -47,6 +49,14 @@ def diagnose(nix: Nix, host: str | None = None) -> Report:
     except NixbuildError as exc:
         version, settings = None, {}
         missing.append(f"Nix: {exc.message}")
+    builds: str | None = "Nix is not installed"
+    if version is not None:
+        try:
+            probe(nix)
+            builds = None
+        except NixbuildError as exc:
+            builds = exc.message
+            missing.append(f"Nix: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
     builders = plan_mod.parse_builders(settings.get("builders", ""))
     extra = tuple(settings.get("extra-platforms", "").split())
     statuses = []
@@ -61,4 +71,10 @@ def diagnose(nix: Nix, host: str | None = None) -> Report:
             missing.append(f"{name}: {why}")
     if settings.get("sandbox") == "false":
         missing.append("sandbox = false: builds are not isolated (set `sandbox = true` in nix.conf)")
-    return Report(__version__, host, version, settings, builders, tuple(statuses), tools, tuple(missing))
+    return Report(__version__, host, version, builds, settings, builders, tuple(statuses), tools, tuple(missing))
+
+
+def probe(nix: Nix) -> None:
+    """Prove that Nix can build on this machine, as this user (one line and exit 3 if not)."""
+    nix.check_installed()
+    nix.probe_build(nonce=str(time.time_ns()))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from nixbuild import nixexpr
 from nixbuild.errors import BuildCommandError, NixbuildError, NixFailedError, NixMissingError
 
 # Settings the offline hostpkgs set needs: no binary cache (there is none),
@@ -161,7 +162,46 @@ _KNOWN_HINTS = (
 )
 
 
-def _failure(what: str, result: CommandResult) -> NixFailedError:
+# Nix that is installed but cannot build for this user: exit 3 with what to
+# fix on the machine (README, "Install"), never Nix's own lines.
+_UNUSABLE = (
+    ("specified in 'build-users-group' does not exist",
+     "Nix cannot build: its build users are missing ({group} does not exist)",
+     "run `make setup` (it installs nix-setup-systemd, which creates them), "
+     "or `sudo apt-get install --reinstall nix-setup-systemd`"),
+    ("/nix/var/nix/daemon-socket/socket",
+     "Nix cannot build as this user: nix-daemon is not running or this user may not use it",
+     "start it (`sudo systemctl enable --now nix-daemon.socket`) and join its group "
+     "(`sudo usermod -aG nix-users $USER`, then log in again), or run as root"),
+    ("Operation not permitted",
+     "Nix cannot build as this user: the store belongs to root and there is no nix-daemon to build for you",
+     "start it (`sudo systemctl enable --now nix-daemon.socket`) and join its group "
+     "(`sudo usermod -aG nix-users $USER`, then log in again), or run as root"),
+    ("Permission denied",
+     "Nix cannot build as this user: no permission to the Nix store and no nix-daemon to build for you",
+     "start it (`sudo systemctl enable --now nix-daemon.socket`) and join its group "
+     "(`sudo usermod -aG nix-users $USER`, then log in again), or run as root"),
+)
+_NIX_STATE = re.compile(r"^error: .*(/nix/var/nix|build-users-group)", re.MULTILINE)
+
+
+def _unusable(result: CommandResult) -> NixMissingError | None:
+    """The machine's Nix is set up so that this user cannot build (not a problem of the project)."""
+    first = _NIX_STATE.search(result.stderr)
+    if not first:
+        return None
+    line = result.stderr[first.start():].splitlines()[0]
+    group = re.search(r"the group '[^']*'", line)
+    for pattern, message, hint in _UNUSABLE:
+        if pattern in line:
+            return NixMissingError(message.format(group=group.group(0) if group else "its group"), hint=hint)
+    return None
+
+
+def _failure(what: str, result: CommandResult) -> NixbuildError:
+    unusable = _unusable(result)
+    if unusable:
+        return unusable
     disallowed = _DISALLOWED.search(result.stderr)
     if disallowed:
         paths = tuple(disallowed.group(2).split())
@@ -235,6 +275,22 @@ class Nix:
             raise NixMissingError("nix-build --version failed: " + result.stderr.strip()[:200],
                                   hint="check your Nix installation")
         return result.stdout.strip().split()[-1]
+
+    def probe_build(self, nonce: str) -> None:
+        """Prove that Nix can build here: a trivial derivation named by ``nonce`` (new on
+        every call, so Nix builds it instead of finding it), built in the sandbox with
+        the settings nixbuild's offline package set uses (``HOSTPKGS_NIX_CONFIG``) on
+        top of the machine's own. A failure is one line: ``NixMissingError`` (exit 3)
+        for a Nix this user cannot build with, else ``NixFailedError``."""
+        expr = (
+            'derivation { name = "nixbuild-probe"; system = builtins.currentSystem; builder = "/bin/sh"; '
+            f'args = [ "-c" ("echo " + {nixexpr.string(nonce)} + " > $out") ]; }}'
+        )
+        probe = Nix(extra_config=HOSTPKGS_NIX_CONFIG, verbose=self.verbose, log=self.log, runner=self.runner,
+                    base_env=self.env)
+        result = probe._run(["nix-build", "--no-out-link", "--expr", expr])
+        if result.returncode != 0:
+            raise _failure("a trivial sandboxed nix-build", result)
 
     def show_config(self) -> dict[str, str]:
         """Nix's effective settings (``nix show-config``), name → value as text."""

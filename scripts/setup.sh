@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # Installs everything nixbuild's demo and tests need on a fresh Debian 12
-# machine: the Debian packages (Nix, skopeo, umoci, bubblewrap, toolchains),
-# a virtualenv in .venv and nixbuild itself with its test extras.
+# machine: the Debian packages (Nix and the package that creates its build
+# users, skopeo, umoci, bubblewrap, toolchains), a virtualenv in .venv and
+# nixbuild itself with its test extras. Then proves that Nix can build here.
 # Idempotent: installs only what is missing.
+#
+# What it changes on the machine (README, "Install"):
+#   - Debian packages below (apt-get, through sudo when not root);
+#   - through nix-setup-systemd (Debian's own Nix setup): the group `nixbld`
+#     with the build users nixbld1…nixbld10, the group `nix-users`,
+#     /etc/nix/nix.conf and the nix-daemon units;
+#   - when run by a user other than root: that user is added to `nix-users`
+#     (the group that may talk to nix-daemon).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  nix-bin skopeo umoci bubblewrap musl-tools patchelf busybox-static
+  nix-bin nix-setup-systemd
+  skopeo umoci bubblewrap musl-tools patchelf busybox-static
   qemu-user-static gcc make python3-venv ca-certificates tzdata
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu gcc-arm-linux-gnueabihf
   libc6-dev-arm64-cross libc6-dev-riscv64-cross libc6-dev-armhf-cross
@@ -33,6 +43,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+if [ "$(id -u)" -ne 0 ] && ! id -nG | tr ' ' '\n' | grep -qx nix-users; then
+  user=$(id -un)
+  if ! getent group nix-users | cut -d: -f4 | tr ',' '\n' | grep -qx "$user"; then
+    echo "setup: adding $user to the group nix-users (may use nix-daemon; takes effect at the next login)" >&2
+    as_root usermod -a -G nix-users "$user"
+  fi
+fi
+
 stamp="$VENV/.nixbuild-installed"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -x "$VENV/bin/python" ]; then
@@ -44,3 +62,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check -e '.[test]'
   echo "$want" > "$stamp"
 fi
+
+# The proof: `nixbuild doctor --probe` builds a trivial derivation, new on
+# every run (so Nix really builds it instead of finding it in the store), in
+# Nix's sandbox with this machine's own settings. It prints one line and
+# fails when Nix cannot build here (build users missing, no permission).
+"$VENV/bin/nixbuild" doctor --probe

@@ -12,14 +12,21 @@ from nixbuild.nix import Nix
 @click.command()
 @json_option
 @click.option("-v", "--verbose", is_flag=True, help="Echo every command.")
-def doctor(as_json: bool, verbose: bool) -> None:
+@click.option("--probe", is_flag=True,
+              help="Only prove that Nix can build here (a trivial sandboxed build): silent on success, "
+                   "else one line and exit 3.")
+def doctor(as_json: bool, verbose: bool, probe: bool) -> None:
     """Show Nix's version and settings, the builders, and which targets this host can build."""
+    if probe:
+        doctor_mod.probe(Nix(verbose=verbose, log=log))
+        return
     r = doctor_mod.diagnose(Nix(verbose=verbose, log=log))
     data = {
         "version": 1,
         "nixbuild": r.nixbuild_version,
         "host": r.host,
         "nix": r.nix_version,
+        "builds": r.builds is None,
         "sandbox": r.settings.get("sandbox"),
         "substituters": r.settings.get("substituters", "").split(),
         "builders": [{"uri": b.uri, "systems": list(b.systems)} for b in r.builders],
@@ -35,6 +42,7 @@ def doctor(as_json: bool, verbose: bool) -> None:
     lines = [
         f"nixbuild {r.nixbuild_version} on {r.host}",
         f"nix:          {r.nix_version or 'NOT INSTALLED'}",
+        f"builds:       {'yes (a trivial sandboxed build)' if r.builds is None else 'NO: ' + r.builds}",
         f"sandbox:      {r.settings.get('sandbox', '?')}",
         f"substituters: {r.settings.get('substituters', '') or '(none)'}",
         "builders:     " + (", ".join(f"{b.uri} ({','.join(b.systems)})" for b in r.builders) or "(none)"),

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# make check-fresh: run the README's two commands on a brand-new Debian 12.
+#
+# Builds a bare Debian 12 root with debootstrap (--variant=minbase plus only
+# python3, python3-venv, make, git, sudo, ca-certificates: less than any real
+# new machine has), clones the committed HEAD into it and runs, inside a chroot
+# in a private mount namespace with a clean environment:
+#   1. make demo      (as written in the README)
+#   2. make test      (as written in the README)
+#   3. with setup's Nix build users removed, `make setup` must fail with one
+#      line that says so.
+# The only things copied from this machine are what every machine here has and
+# a bare root lacks: the CA certificates of the TLS proxy the package
+# registries are reached through, and pip's `cert` setting.
+#
+# Needs root (debootstrap, chroot, mounts). The base system is cached as a
+# tarball between runs. Environment:
+#   FRESH_CACHE  cache directory (default /var/cache/nixbuild-check-fresh)
+#   FRESH_DIR    where the root is built (default: a new directory in /var/tmp)
+#   FRESH_KEEP=1 keep the root afterwards (for a closer look)
+#   FRESH_STEPS  the steps to run (default "demo test nousers")
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cache=${FRESH_CACHE:-/var/cache/nixbuild-check-fresh}
+steps=${FRESH_STEPS:-demo test nousers}
+suite=bookworm
+include=python3,python3-venv,make,git,sudo,ca-certificates
+
+say() { echo "check-fresh: $*" >&2; }
+die() { echo "check-fresh: error: $*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "needs root (debootstrap, chroot and mounts): run it with sudo"
+if ! command -v debootstrap >/dev/null; then
+  say "installing debootstrap (the check's own tool; not something nixbuild needs)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >/dev/null
+fi
+mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+mirror=${mirror:-http://deb.debian.org/debian}
+commit=$(git -C "$repo" rev-parse HEAD)
+[ -z "$(git -C "$repo" status --porcelain --untracked-files=no)" ] ||
+  say "note: the work tree has uncommitted changes; the check runs the committed HEAD ${commit:0:12} only"
+
+mkdir -p "$cache"
+tarball="$cache/$suite-minbase-$(echo "$include" | sha256sum | cut -c1-12).tgz"
+root=${FRESH_DIR:-$(mktemp -d /var/tmp/nixbuild-fresh.XXXXXX)}
+cleanup() {
+  # Unmount whatever a step left mounted (lazily: the namespace is gone by now).
+  grep -o " $root[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  if [ "${FRESH_KEEP:-}" = 1 ]; then say "kept the root at $root"; else rm -rf --one-file-system "$root"; fi
+}
+trap cleanup EXIT
+
+timed() {  # timed LABEL CMD… : runs CMD, prints its duration
+  local label=$1 start end rc
+  shift
+  start=$(date +%s.%N)
+  set +e
+  "$@"
+  rc=$?
+  set -e
+  end=$(date +%s.%N)
+  printf 'check-fresh: %-44s %7.1f s  %s\n' "$label" "$(awk "BEGIN {print $end - $start}")" \
+    "$([ $rc -eq 0 ] && echo ok || echo "FAILED (exit $rc)")" >&2
+  return $rc
+}
+
+if [ ! -f "$tarball" ]; then
+  work=$(mktemp -d /var/tmp/nixbuild-debootstrap.XXXXXX)
+  timed "debootstrap --make-tarball ($suite)" \
+    debootstrap --variant=minbase --include="$include" --make-tarball="$tarball.tmp" "$suite" "$work" "$mirror" \
+    >"$cache/make-tarball.log" 2>&1 ||
+    { tail -n 20 "$cache/make-tarball.log" >&2; rm -rf "$work"; die "debootstrap --make-tarball failed"; }
+  rm -rf "$work"
+  mv "$tarball.tmp" "$tarball"
+fi
+timed "debootstrap --unpack-tarball" \
+  debootstrap --variant=minbase --include="$include" --unpack-tarball="$tarball" "$suite" "$root" "$mirror" \
+  >"$root.debootstrap.log" 2>&1 || { tail -n 20 "$root.debootstrap.log" >&2; die "debootstrap failed"; }
+rm -f "$root.debootstrap.log"
+
+# What every machine here has and a bare root lacks: the proxy's CA, pip's cert.
+mkdir -p "$root/usr/local/share/ca-certificates"
+cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' >"$root/etc/pip.conf"
+cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+
+git clone -q --no-local --no-checkout "$repo" "$root/root/nixbuild"
+git -C "$root/root/nixbuild" checkout -q --detach "$commit"
+say "fresh Debian 12 root at $root, nixbuild ${commit:0:12}"
+
+# in_root CMD: run a bash command line in the root, as a new login would.
+in_root() {
+  unshare --mount --fork bash -euc '
+    root=$1; cmd=$2
+    mount --make-rprivate /
+    mount --bind "$root" "$root"
+    mount -t proc proc "$root/proc"
+    mount --rbind /sys "$root/sys"
+    mount --rbind /dev "$root/dev"
+    mount -t tmpfs tmpfs "$root/tmp"
+    exec chroot "$root" /usr/bin/env -i HOME=/root USER=root LOGNAME=root LANG=C.UTF-8 TERM=dumb \
+      PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+      /bin/bash -lc "$cmd"
+  ' in_root "$root" "$1"
+}
+
+# step LABEL LOG CMD: a README command in the root; on failure, its last lines.
+step() {
+  local label=$1 logfile=$2 cmd=$3
+  if ! timed "$label" in_root "$cmd" >"$logfile" 2>&1; then
+    echo "---- last lines of $label ($logfile) ----" >&2
+    tail -n 40 "$logfile" >&2
+    exit 1
+  fi
+}
+
+logs="$cache/logs"
+mkdir -p "$logs"
+for s in $steps; do
+  case $s in
+    demo)
+      step "make demo" "$logs/demo.log" "cd /root/nixbuild && make demo"
+      echo "---- the demo's image report, printed inside the fresh root ----" >&2
+      sed -n '/^image:/,$p' "$logs/demo.log" >&2
+      ;;
+    test)
+      step "make test" "$logs/test.log" "cd /root/nixbuild && make test"
+      echo "check-fresh: tests: $(grep -E '^=+ .*(passed|failed).* in ' "$logs/test.log" | tail -n 1 | tr -d '=' | sed 's/^ *//')" >&2
+      ;;
+    nousers)
+      # Setup's Nix users removed: setup must say so in one line and fail.
+      in_root 'for n in $(seq 1 10); do userdel nixbld$n 2>/dev/null || true; done; groupdel nixbld' >/dev/null 2>&1 || true
+      set +e
+      in_root "cd /root/nixbuild && make setup" >"$logs/nousers.out" 2>"$logs/nousers.err"
+      rc=$?
+      set -e
+      errors=$(grep -c 'error' "$logs/nousers.err" || true)
+      line=$(grep -m1 'error' "$logs/nousers.err" || true)
+      if [ $rc -eq 0 ] || ! grep -q "build users are missing" "$logs/nousers.err"; then
+        cat "$logs/nousers.err" >&2
+        die "setup without the Nix build users did not fail with the one-line error (exit $rc)"
+      fi
+      say "setup without build users: exit $rc, $errors error line(s) (nixbuild's, then make's):"
+      sed 's/^/  /' "$logs/nousers.err" >&2
+      ;;
+    *) die "unknown step $s (FRESH_STEPS takes demo, test, nousers)" ;;
+  esac
+done
+say "passed: ${commit:0:12} on a fresh Debian 12 root ($steps)"
