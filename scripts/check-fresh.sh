@@ -89,7 +89,11 @@ git clone -q --no-local --no-checkout "$repo" "$root/root/nixbuild"
 git -C "$root/root/nixbuild" checkout -q --detach "$commit"
 say "fresh Debian 12 root at $root, nixbuild ${commit:0:12}"
 
-# in_root CMD: run a bash command line in the root, as a new login would.
+# in_root CMD: run a bash command line in the root, as a new login would. The
+# root becomes the mount namespace's root with pivot_root (a plain chroot is
+# not enough: the kernel refuses user namespaces — bwrap — to a chrooted
+# process, and Nix's setns back into its saved mount namespace would reset a
+# chroot to the host's /).
 in_root() {
   unshare --mount --fork bash -euc '
     root=$1; cmd=$2
@@ -99,9 +103,12 @@ in_root() {
     mount --rbind /sys "$root/sys"
     mount --rbind /dev "$root/dev"
     mount -t tmpfs tmpfs "$root/tmp"
-    exec chroot "$root" /usr/bin/env -i HOME=/root USER=root LOGNAME=root LANG=C.UTF-8 TERM=dumb \
+    mkdir -p "$root/.old-root"
+    cd "$root"
+    pivot_root . .old-root
+    exec chroot . /usr/bin/env -i HOME=/root USER=root LOGNAME=root LANG=C.UTF-8 TERM=dumb \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-      /bin/bash -lc "$cmd"
+      /bin/bash -c "umount -l /.old-root && rmdir /.old-root && cd /root && exec /bin/bash -lc \"\$0\"" "$cmd"
   ' in_root "$root" "$1"
 }
 

@@ -30,6 +30,9 @@ def nix_env(**extra: str) -> dict[str, str]:
     # CI=true makes `nixbuild image` default to --locked; the examples carry no
     # lock, so tests that want locked mode set CI themselves.
     env.pop("CI", None)
+    # A new machine does not set it (this one does): without it, Python run as
+    # root writes __pycache__ into any store path it imports from.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["NIX_CONFIG"] = NIX_CONFIG
     env["NIX_BUILD_SHELL"] = "/bin/bash"
     env.update(extra)

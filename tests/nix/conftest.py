@@ -36,6 +36,9 @@ def nix_env() -> dict[str, str]:
     env["NIX_CONFIG"] = NIX_CONFIG
     env["NIX_BUILD_SHELL"] = "/bin/bash"
     env.pop("NIX_PATH", None)
+    # A new machine does not set it (this one does): without it, Python run as
+    # root writes __pycache__ into any store path it imports from.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.nix.conftest import nix_env
+
 pytestmark = pytest.mark.nix
 
 IMAGE_NIX = """let
@@ -45,7 +47,7 @@ def _archive(nix, attr: str) -> Path:
     (script,) = nix.build("image.nix", attr, link=attr)
     out = nix.workdir / f"{attr}.tar"
     with out.open("wb") as f:
-        subprocess.run([script], stdout=f, check=True)
+        subprocess.run([script], stdout=f, check=True, env=nix_env())
     return out
 
 
@@ -148,3 +150,17 @@ def test_unsupported_image_features_throw_clearly(nix, arg: str) -> None:
 
 def nix_hostpkgs() -> Path:
     return Path(__file__).resolve().parents[2] / "nix" / "hostpkgs"
+
+
+def test_streaming_leaves_every_store_path_of_the_script_intact(image_nix) -> None:
+    """The stream script runs outside the sandbox, as root on a machine without
+    nix-daemon: it must not write into the store (Python's __pycache__ did, and
+    the next copy of that path to a remote builder failed its hash check)."""
+    nix = image_nix
+    _archive(nix, "stream")
+    script = nix.workdir / "stream"
+    closure = subprocess.run(["nix-store", "-qR", str(script)], capture_output=True, text=True, check=True)
+    paths = closure.stdout.split()
+    assert not [p for p in paths if (Path(p) / "__pycache__").exists()]
+    verify = subprocess.run(["nix-store", "--verify-path", *paths], capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stderr

@@ -12,7 +12,9 @@
   cacert,
 }:
 let
-  python3 = "/usr/bin/python3";
+  # -B: never write __pycache__ into the store (the stream script runs outside
+  # the sandbox, and root may write into a store path it imports from).
+  python3 = "/usr/bin/python3 -B";
   # Debian's SysV-IPC fakeroot, called directly: /usr/bin/fakeroot is an
   # alternatives link into /etc, which the sandbox does not show.
   # (fakeroot-tcp works in the sandbox too.)
