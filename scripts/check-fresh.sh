@@ -45,10 +45,17 @@ tarball="$cache/$suite-minbase-$(echo "$include" | sha256sum | cut -c1-12).tgz"
 root=${FRESH_DIR:-$(mktemp -d /var/tmp/nixbuild-fresh.XXXXXX)}
 cleanup() {
   # Unmount whatever a step left mounted (lazily: the namespace is gone by now).
-  grep -o " $root[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
-  if [ "${FRESH_KEEP:-}" = 1 ]; then say "kept the root at $root"; else rm -rf --one-file-system "$root"; fi
+  { grep -o " $root[^ ]*" /proc/mounts 2>/dev/null || true; } | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  if [ "${FRESH_KEEP:-}" = 1 ]; then say "kept the root at $root"; else rm -rf --one-file-system "$root" || true; fi
 }
 trap cleanup EXIT
+
+logged() {  # logged LOG CMD… : runs CMD with its output in LOG
+  local logfile=$1
+  shift
+  "$@" >"$logfile" 2>&1
+}
 
 timed() {  # timed LABEL CMD… : runs CMD, prints its duration
   local label=$1 start end rc
@@ -66,16 +73,14 @@ timed() {  # timed LABEL CMD… : runs CMD, prints its duration
 
 if [ ! -f "$tarball" ]; then
   work=$(mktemp -d /var/tmp/nixbuild-debootstrap.XXXXXX)
-  timed "debootstrap --make-tarball ($suite)" \
-    debootstrap --variant=minbase --include="$include" --make-tarball="$tarball.tmp" "$suite" "$work" "$mirror" \
-    >"$cache/make-tarball.log" 2>&1 ||
+  timed "debootstrap --make-tarball ($suite)" logged "$cache/make-tarball.log" \
+    debootstrap --variant=minbase --include="$include" --make-tarball="$tarball.tmp" "$suite" "$work" "$mirror" ||
     { tail -n 20 "$cache/make-tarball.log" >&2; rm -rf "$work"; die "debootstrap --make-tarball failed"; }
   rm -rf "$work"
   mv "$tarball.tmp" "$tarball"
 fi
-timed "debootstrap --unpack-tarball" \
-  debootstrap --variant=minbase --include="$include" --unpack-tarball="$tarball" "$suite" "$root" "$mirror" \
-  >"$root.debootstrap.log" 2>&1 || { tail -n 20 "$root.debootstrap.log" >&2; die "debootstrap failed"; }
+timed "debootstrap --unpack-tarball" logged "$root.debootstrap.log" \
+  debootstrap --variant=minbase --include="$include" --unpack-tarball="$tarball" "$suite" "$root" "$mirror" || { tail -n 20 "$root.debootstrap.log" >&2; die "debootstrap failed"; }
 rm -f "$root.debootstrap.log"
 
 # What every machine here has and a bare root lacks: the proxy's CA, pip's cert.
@@ -115,7 +120,7 @@ in_root() {
 # step LABEL LOG CMD: a README command in the root; on failure, its last lines.
 step() {
   local label=$1 logfile=$2 cmd=$3
-  if ! timed "$label" in_root "$cmd" >"$logfile" 2>&1; then
+  if ! timed "$label" logged "$logfile" in_root "$cmd"; then
     echo "---- last lines of $label ($logfile) ----" >&2
     tail -n 40 "$logfile" >&2
     exit 1
