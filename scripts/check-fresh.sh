@@ -7,7 +7,11 @@
 # in a private mount namespace with a clean environment:
 #   1. make demo      (as written in the README)
 #   2. make test      (as written in the README)
-#   3. with setup's Nix build users removed, `make setup` must fail with one
+#   3. as a user who is not root (with sudo, as on a desktop): `make demo`
+#      without nix-daemon must fail with one line saying what is needed;
+#      with nix-daemon running it must build (a changed source, so it really
+#      builds through the daemon).
+#   4. with setup's Nix build users removed, `make setup` must fail with one
 #      line that says so.
 # The only things copied from this machine are what every machine here has and
 # a bare root lacks: the CA certificates of the TLS proxy the package
@@ -18,11 +22,11 @@
 #   FRESH_CACHE  cache directory (default /var/cache/nixbuild-check-fresh)
 #   FRESH_DIR    where the root is built (default: a new directory in /var/tmp)
 #   FRESH_KEEP=1 keep the root afterwards (for a closer look)
-#   FRESH_STEPS  the steps to run (default "demo test nousers")
+#   FRESH_STEPS  the steps to run (default "demo test nonroot nousers")
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${FRESH_CACHE:-/var/cache/nixbuild-check-fresh}
-steps=${FRESH_STEPS:-demo test nousers}
+steps=${FRESH_STEPS:-demo test nonroot nousers}
 suite=bookworm
 include=python3,python3-venv,make,git,sudo,ca-certificates
 
@@ -156,7 +160,28 @@ for s in $steps; do
       say "setup without build users: exit $rc, $errors error line(s) (nixbuild's, then make's):"
       sed 's/^/  /' "$logs/nousers.err" >&2
       ;;
-    *) die "unknown step $s (FRESH_STEPS takes demo, test, nousers)" ;;
+    nonroot)
+      in_root 'id newuser >/dev/null 2>&1 || useradd -m -s /bin/bash newuser
+        echo "newuser ALL=(ALL) NOPASSWD:ALL" >/etc/sudoers.d/newuser
+        rm -rf /home/newuser/nixbuild && git clone -q /root/nixbuild /home/newuser/nixbuild
+        chown -R newuser: /home/newuser/nixbuild' >/dev/null 2>&1
+      set +e
+      timed "make demo as a user, no nix-daemon" logged "$logs/nonroot-nodaemon.log" \
+        in_root "su - newuser -c 'cd nixbuild && make demo'"
+      rc=$?
+      set -e
+      if [ $rc -eq 0 ] || ! grep -q "nixbuild: error: Nix cannot build as this user" "$logs/nonroot-nodaemon.log"; then
+        tail -n 20 "$logs/nonroot-nodaemon.log" >&2
+        die "make demo as a user without nix-daemon did not fail with the one-line error (exit $rc)"
+      fi
+      grep "nixbuild: error" "$logs/nonroot-nodaemon.log" | sed 's/^/  /' >&2
+      step "make demo as a user, nix-daemon running" "$logs/nonroot-daemon.log" \
+        "nix-daemon --daemon >/tmp/nix-daemon.log 2>&1 & daemon=\$!; sleep 1
+         su - newuser -c 'cd nixbuild && echo \"/* \$(date +%s%N) */\" >>examples/hello-c/hello.c && make demo'
+         rc=\$?; kill \$daemon; exit \$rc"
+      grep -E '^\[[0-9]+/[0-9]+\] building|^image:' "$logs/nonroot-daemon.log" | sed 's/^/  /' >&2
+      ;;
+    *) die "unknown step $s (FRESH_STEPS takes demo, test, nonroot, nousers)" ;;
   esac
 done
 say "passed: ${commit:0:12} on a fresh Debian 12 root ($steps)"
