@@ -47,6 +47,7 @@ commit=$(git -C "$repo" rev-parse HEAD)
 mkdir -p "$cache"
 tarball="$cache/$suite-minbase-$(echo "$include" | sha256sum | cut -c1-12).tgz"
 root=${FRESH_DIR:-$(mktemp -d /var/tmp/nixbuild-fresh.XXXXXX)}
+chmod 755 "$root"  # it becomes /: mktemp's 0700 would lock every other user out
 cleanup() {
   # Unmount whatever a step left mounted (lazily: the namespace is gone by now).
   { grep -o " $root[^ ]*" /proc/mounts 2>/dev/null || true; } | sort -r |
