@@ -99,13 +99,14 @@ git clone -q --no-local --no-checkout "$repo" "$root/root/nixbuild"
 git -C "$root/root/nixbuild" checkout -q --detach "$commit"
 say "fresh Debian 12 root at $root, nixbuild ${commit:0:12}"
 
-# in_root CMD: run a bash command line in the root, as a new login would. The
-# root becomes the mount namespace's root with pivot_root (a plain chroot is
+# in_root CMD: run a bash command line in the root, as a new login would, in
+# its own PID namespace (whatever it starts — sshd, nix-daemon — ends with it).
+# The root becomes the mount namespace's root with pivot_root (a plain chroot is
 # not enough: the kernel refuses user namespaces — bwrap — to a chrooted
 # process, and Nix's setns back into its saved mount namespace would reset a
 # chroot to the host's /).
 in_root() {
-  unshare --mount --fork bash -euc '
+  unshare --mount --pid --fork bash -euc '
     root=$1; cmd=$2
     mount --make-rprivate /
     mount --bind "$root" "$root"
