@@ -18,15 +18,30 @@ import importlib
 from nixbuild import __version__
 from nixbuild.errors import EXIT_CONFIG, EXIT_INTERRUPTED, NixbuildError
 
-# Subcommand name → module in nixbuild.commands (each defines a click command
-# of the same name). Modules are imported only when their command runs, so
-# `nixbuild image` does not pay for every other command's imports.
-COMMANDS = (
-    "generate", "build", "shell", "image", "doctor",
-    "inspect", "why", "diff",
-    "sbom", "provenance", "verify", "push", "load", "ci",
-    "lock", "update", "overlay",
-)
+# Subcommand name → its one-line summary (the first line of its help). Each
+# name is a module in nixbuild.commands defining a click command of that name.
+# Modules are imported only when their command runs, so `nixbuild image` does
+# not pay for every other command's imports and `nixbuild --help` lists them
+# from this table without importing any (a test keeps the summaries true).
+COMMANDS = {
+    "generate": "Write the Nix expressions of .nixbuild/ from nixbuild.toml.",
+    "build": "Build the package: nix-build (hermetic) or the build command in nix-shell (shell).",
+    "shell": "Enter the build environment (nix-shell) for a target.",
+    "image": "Build the image and print where it is and what is in it.",
+    "doctor": "Show Nix's version and settings, the builders, and which targets this host can build.",
+    "inspect": "Show every store path of an image: NAR size, layer, package output; totals.",
+    "why": "Why PATH is in the image: the reference chain from the entrypoint to it.",
+    "diff": "Compare two images: store paths added, removed and changed, with byte deltas, and the layers they share.",
+    "sbom": "Build the image and write its SBOM: one package per store path in the image.",
+    "provenance": "Build the image and write its SLSA v1 provenance (an in-toto Statement).",
+    "verify": "Rebuild the image and prove it bit-identical (exit 1 and the differences when it is not).",
+    "push": "Build the image and push it to a registry: REF is HOST[:PORT]/NAME[:TAG] (uses skopeo).",
+    "load": "Build the image and load it into podman (--podman) or Docker (--docker).",
+    "ci": "Generate CI configuration for the project.",
+    "lock": 'Write nixbuild.lock: the nixpkgs pin (source = "lock") and the hash of every overlay.',
+    "update": "Move the nixpkgs pin (re-fetch the locked URL, or pin --url/--from) and show what changed.",
+    "overlay": "List, scaffold, check and prune the overlays applied to the package set.",
+}
 
 
 class _LazyGroup(click.Group):
@@ -39,6 +54,13 @@ class _LazyGroup(click.Group):
         module = importlib.import_module(f"nixbuild.commands.{cmd_name}")
         command: click.Command = getattr(module, cmd_name)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of `--help`, from the table: no subcommand module is imported."""
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, click.utils.make_default_short_help(COMMANDS[name], limit)) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
