@@ -14,11 +14,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from nixbuild import platforms
+from nixbuild.builders import all as builders
 from nixbuild.errors import ConfigError
 
 CONFIG_NAME = "nixbuild.toml"
 CONFIG_VERSION = 1
-BUILDERS = ("c", "shell")
 SOURCES = ("hostpkgs", "channel", "lock")  # plus "path:DIR"
 MAX_LAYERS_LIMIT = 125  # Docker's practical limit is about 127 layers
 
@@ -58,13 +58,11 @@ class Package:
     name: str
     version: str
     src: str  # POSIX path relative to the project
-    builder: str
+    builder: str  # a name in builders.all.BUILDERS
     outputs: tuple[str, ...]
     program: str
-    make_flags: tuple[str, ...] = ()
+    options: Any  # the builder's own keys: builders.<builder>.Options
     inputs: tuple[str, ...] = ()  # package-set attribute paths → buildInputs
-    build: str | None = None  # shell mode: the build command
-    artifact: str | None = None  # shell mode: the built file, relative to the project
 
 
 @dataclass(frozen=True)
@@ -136,7 +134,7 @@ def _key_lines(text: str) -> dict[tuple[str, ...], int]:
     return lines
 
 
-class _Reader:
+class Reader:
     """Typed access to the parsed TOML, with errors that name file, key and line."""
 
     def __init__(self, path: Path, text: str, data: dict[str, Any]):
@@ -218,6 +216,16 @@ class _Reader:
             raise self.error((section, key), f"{value!r} is not a valid {what}")
         return value
 
+    def relative_inside(self, section: str, key: str, value: str, root: Path) -> str:
+        """``value`` as a POSIX path relative to ``root``; an error when it leaves it."""
+        pure = PurePosixPath(value)
+        resolved = (root / value).resolve()
+        if pure.is_absolute() or not (resolved == root or root in resolved.parents):
+            raise self.error((section, key), f"{value!r} is outside the project",
+                             hint="use a path relative to the project directory")
+        rel = resolved.relative_to(root).as_posix()
+        return "." if rel == "" else rel
+
 
 def _type_name(kind: type) -> str:
     return {str: "a string", bool: "a boolean", int: "an integer", list: "a list", dict: "a table",
@@ -249,7 +257,7 @@ def load(project_dir: Path) -> Project:
 
 
 def parse(data: dict[str, Any], text: str, path: Path) -> Project:
-    r = _Reader(path, text, data)
+    r = Reader(path, text, data)
     for key in data:
         if key not in ("version", "package", "image", "nixpkgs", "target"):
             raise r.error((key,), "unknown key", hint="known: version, [package], [image], [nixpkgs], [target]")
@@ -264,67 +272,40 @@ def parse(data: dict[str, Any], text: str, path: Path) -> Project:
     return Project(root=root, config_file=path, package=package, image=image, nixpkgs=nixpkgs, target=target)
 
 
-def _relative_inside(r: _Reader, section: str, key: str, value: str, root: Path) -> str:
-    pure = PurePosixPath(value)
-    resolved = (root / value).resolve()
-    if pure.is_absolute() or not (resolved == root or root in resolved.parents):
-        raise r.error((section, key), f"{value!r} is outside the project", hint="use a path relative to the project directory")
-    rel = resolved.relative_to(root).as_posix()
-    return "." if rel == "" else rel
-
-
-def _package(r: _Reader, root: Path) -> Package:
+def _package(r: Reader, root: Path) -> Package:
     s = "package"
-    t = r.table(s, {"name", "version", "src", "builder", "outputs", "program", "make-flags", "build", "artifact",
-                    "inputs"})
+    builder_keys = frozenset().union(*(b.KEYS for b in builders.BUILDERS.values()))
+    t = r.table(s, {"name", "version", "src", "builder", "outputs", "program", "inputs"} | builder_keys)
     if not t:
         raise r.error((s,), "is required", hint="add a [package] table with at least `name`")
     name = r.check(s, "name", r.get(s, t, "name", str, required=True), _PKG_NAME, "package name")
     version = r.check(s, "version", r.get(s, t, "version", str, "0.0.0"), _VERSION, "version")
-    builder = r.get(s, t, "builder", str, "c")
-    if builder not in BUILDERS:
-        raise r.error((s, "builder"), f"unknown builder {builder!r}", hint="one of: " + ", ".join(BUILDERS))
-    src = _relative_inside(r, s, "src", r.get(s, t, "src", str, "."), root)
-    default_outputs = ("bin",) if builder == "c" else ("out",)
-    outputs = r.str_list(s, t, "outputs", None) or default_outputs
+    builder_name = r.get(s, t, "builder", str, builders.DEFAULT)
+    if builder_name not in builders.BUILDERS:
+        raise r.error((s, "builder"), f"unknown builder {builder_name!r}", hint="one of: " + ", ".join(builders.BUILDERS))
+    builder = builders.BUILDERS[builder_name]
+    src = r.relative_inside(s, "src", r.get(s, t, "src", str, "."), root)
+    outputs = tuple(r.str_list(s, t, "outputs", None) or builder.DEFAULT_OUTPUTS)
     for out in outputs:
         if not re.match(r"[a-z][a-z0-9]*\Z", out):
             raise r.error((s, "outputs"), f"{out!r} is not a valid output name")
         if out == "dev":
             raise r.error((s, "outputs"), "the dev output never goes into an image", hint="name runtime outputs only, e.g. bin, lib, out")
-    if builder == "shell" and outputs != ("out",):
-        raise r.error((s, "outputs"), "a shell-built artifact has only the `out` output")
     program = r.check(s, "program", r.get(s, t, "program", str, name), _PROGRAM, "program name")
-    make_flags = r.str_list(s, t, "make-flags", ()) or ()
     inputs = r.str_list(s, t, "inputs", ()) or ()
     for item in inputs:
         if not _ATTR_PATH.match(item):
             raise r.error((s, "inputs"), f"{item!r} is not a package-set attribute path", hint='e.g. inputs = ["openssl", "zlib"]')
-    if builder == "c":
-        for out in outputs:
-            if out not in ("bin", "lib", "out"):
-                raise r.error((s, "outputs"), f"builder \"c\" makes the outputs bin, lib and out, not {out!r}")
-    build = r.get(s, t, "build", str)
-    artifact = r.get(s, t, "artifact", str)
-    if builder == "shell":
-        if build is None:
-            raise r.error((s, "build"), "is required for builder = \"shell\"", hint='e.g. build = "make"')
-        if artifact is None:
-            raise r.error((s, "artifact"), "is required for builder = \"shell\"", hint='the built file, e.g. artifact = "hello"')
-        probe = _relative_inside(r, s, "artifact", artifact.replace("{target}", "x86_64-linux"), root)
-        artifact = PurePosixPath(artifact).as_posix().removeprefix("./")
-        if probe == "." or artifact.endswith("/"):
-            raise r.error((s, "artifact"), "must name a file, not the project directory")
-    else:
-        for key, val in (("build", build), ("artifact", artifact)):
-            if val is not None:
-                raise r.error((s, key), f"only applies to builder = \"shell\", not {builder!r}")
-    return Package(name=name, version=version, src=src, builder=builder, outputs=tuple(outputs),
-                   program=program, make_flags=tuple(make_flags), build=build, artifact=artifact,
-                   inputs=tuple(inputs))
+    for key in sorted(builder_keys - builder.KEYS):
+        if key in t:
+            owners = " or ".join(f"builder = \"{b.NAME}\"" for b in builders.BUILDERS.values() if key in b.KEYS)
+            raise r.error((s, key), f"only applies to {owners}, not {builder_name!r}")
+    options = builder.options(r, t, root, outputs)
+    return Package(name=name, version=version, src=src, builder=builder_name, outputs=outputs,
+                   program=program, options=options, inputs=tuple(inputs))
 
 
-def _image(r: _Reader, package: Package) -> Image:
+def _image(r: Reader, package: Package) -> Image:
     s = "image"
     t = r.table(s, {"name", "tag", "entrypoint", "cmd", "env", "workdir", "user", "ports", "labels", "certs",
                     "tzdata", "max-layers", "extra", "forbid", "debug"})
@@ -376,7 +357,7 @@ def _image(r: _Reader, package: Package) -> Image:
                  extra=tuple(extra), forbid=tuple(forbid), debug=debug)
 
 
-def _user(r: _Reader, value: str) -> User:
+def _user(r: Reader, value: str) -> User:
     if value == "nonroot":
         return User(*NONROOT)
     if value == "root":
@@ -391,7 +372,7 @@ def _user(r: _Reader, value: str) -> User:
     return User("root" if uid == 0 else "app", uid, gid)
 
 
-def _nixpkgs(r: _Reader, root: Path) -> Nixpkgs:
+def _nixpkgs(r: Reader, root: Path) -> Nixpkgs:
     s = "nixpkgs"
     t = r.table(s, {"source", "overlays", "nixbuild-overlays"})
     source = r.get(s, t, "source", str, "channel")
@@ -413,7 +394,7 @@ def _nixpkgs(r: _Reader, root: Path) -> Nixpkgs:
     return Nixpkgs(source=source, overlays=tuple(overlays), nixbuild_overlays=own)
 
 
-def _target(r: _Reader) -> Target:
+def _target(r: Reader) -> Target:
     s = "target"
     t = r.table(s, {"platforms"})
     names = r.str_list(s, t, "platforms", None) or (platforms.native_target(),)

@@ -66,6 +66,11 @@ def attr_name(name: str) -> str:
     return string(name)
 
 
+def attr_select(root: str, path: str) -> str:
+    """``root.a.b`` for the dotted attribute path ``path``, every name escaped."""
+    return root + "".join("." + attr_name(part) for part in path.split("."))
+
+
 def project_path(relative: str) -> str:
     """A path inside the project, written from a file in ``.nixbuild/``.
 

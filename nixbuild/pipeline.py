@@ -14,11 +14,12 @@ from pathlib import Path
 
 from nixbuild import config as config_mod
 from nixbuild import image as image_mod
-from nixbuild import closure, elf, nixexpr, oci, platforms, render
+from nixbuild import closure, nixexpr, oci, platforms, render
 from nixbuild import plan as plan_mod
+from nixbuild.builders import all as builders
 from nixbuild.atomicfile import atomic_output, copy_atomic
 from nixbuild.config import Project
-from nixbuild.errors import BuildCommandError, ConfigError, NixbuildError, NixFailedError, UsageError
+from nixbuild.errors import ConfigError, NixbuildError, NixFailedError, UsageError
 from nixbuild.nix import HOSTPKGS_NIX_CONFIG, DisallowedReferenceError, Log, Nix
 
 RESULT_DIR = "nixbuild-result"
@@ -86,10 +87,10 @@ def resolve_targets(project: Project, targets: tuple[str, ...]) -> tuple[str, ..
 
 def plan_target(nix: Nix, target: str, host: str | None = None) -> plan_mod.Plan:
     host = host or platforms.host_system()
-    builders: tuple[plan_mod.Builder, ...] = ()
+    remote: tuple[plan_mod.Builder, ...] = ()
     if not host.endswith("-linux"):
-        builders = plan_mod.parse_builders(nix.show_config().get("builders", ""))
-    return plan_mod.plan(host, platforms.get(target), builders)
+        remote = plan_mod.parse_builders(nix.show_config().get("builders", ""))
+    return plan_mod.plan(host, platforms.get(target), remote)
 
 
 def generate(project: Project, *, dry_run: bool = False) -> render.RenderReport:
@@ -106,50 +107,6 @@ def result_dir(project: Project, target: str) -> Path:
 
 def argstrs(plan: plan_mod.Plan) -> dict[str, str]:
     return {"target": plan.target, "buildSystem": plan.build_system}
-
-
-def artifact_path(project: Project, target: str) -> str:
-    assert project.package.artifact is not None
-    return project.package.artifact.replace("{target}", target)
-
-
-def run_shell_build(project: Project, nix: Nix, plan: plan_mod.Plan, output: object = None) -> Path:
-    """Shell mode: the project's build command in nix-shell; returns the artifact."""
-    pkg = project.package
-    assert pkg.build is not None
-    if plan.how == "remote":
-        raise UsageError(
-            f"builder = \"shell\" runs the build command on this host, which cannot run {plan.target}'s toolchain "
-            f"(it builds on {plan.builder})",
-            hint="use a hermetic builder, or run nixbuild on the Linux builder itself",
-        )
-    nix.shell_run(
-        _generated(project) / "shell.nix",
-        pkg.build,
-        cwd=project.root,
-        argstrs=argstrs(plan),
-        output=output,  # type: ignore[arg-type]
-    )
-    rel = artifact_path(project, plan.target)
-    artifact = project.root / rel
-    if not artifact.is_file():
-        raise BuildCommandError(
-            f"the build command succeeded but did not produce {rel}",
-            hint=f"check [package] artifact in {config_mod.CONFIG_NAME}",
-        )
-    check_artifact_arch(artifact, rel, platforms.get(plan.target))
-    return artifact
-
-
-def check_artifact_arch(artifact: Path, rel: str, target: platforms.Platform) -> None:
-    """A shell-built binary must be for the target's CPU (make may skip a rebuild)."""
-    header = elf.read_header(artifact)
-    if header is not None and (header.machine, header.elf_class) != (target.elf_machine, target.elf_class):
-        raise BuildCommandError(
-            f"{rel} is an ELF binary for {header.machine_name}, but target {target.name} needs {target.cross_config}",
-            hint="build with $CC from the nix-shell and into a per-target path, e.g. artifact = \"build/{target}/app\" "
-            "with the build command using $NIXBUILD_TARGET",
-        )
 
 
 class PolicyViolationError(NixFailedError):
@@ -223,16 +180,17 @@ def allow(project: Project, entries: tuple[str, ...]) -> Project:
 def build(project: Project, nix: Nix, target: str, output: object = None) -> BuildOutcome:
     generate(project)
     plan = plan_target(nix, target)
-    if project.package.builder == "shell":
-        artifact = run_shell_build(project, nix, plan, output)
-        return BuildOutcome(target=target, builder="shell", out_paths=(), artifact=artifact)
+    builder = builders.of(project.package)
+    artifact = builder.produce(project, nix, plan, _generated(project), run=True, output=output)
+    if artifact is not None:
+        return BuildOutcome(target=target, builder=builder.NAME, out_paths=(), artifact=artifact)
     result = nix.build(
         _generated(project),
         "package",
         out_link=result_dir(project, target) / "package",
         argstrs=argstrs(plan),
     )
-    return BuildOutcome(target=target, builder=project.package.builder, out_paths=result.out_paths, artifact=None)
+    return BuildOutcome(target=target, builder=builder.NAME, out_paths=result.out_paths, artifact=None)
 
 
 def image(
@@ -241,14 +199,7 @@ def image(
     if not generated:
         generate(project)
     plan = plan_target(nix, target)
-    if project.package.builder == "shell":
-        if build_first:
-            run_shell_build(project, nix, plan, output)
-        else:
-            rel = artifact_path(project, target)
-            if not (project.root / rel).is_file():
-                raise BuildCommandError(f"{rel} does not exist", hint="run `nixbuild build` first, or drop --no-build")
-            check_artifact_arch(project.root / rel, rel, platforms.get(target))
+    builders.of(project.package).produce(project, nix, plan, _generated(project), run=build_first, output=output)
     check_extra(project, nix, plan)
     outdir = result_dir(project, target)
     try:
@@ -315,7 +266,7 @@ def image_many(
     multi-platform OCI index at nixbuild-result/index."""
     generate(project)
     # Shell builds that write one artifact path for every target must not overlap.
-    shared_artifact = project.package.builder == "shell" and "{target}" not in str(project.package.artifact)
+    shared_artifact = builders.of(project.package).serial_targets(project.package)
     artifact_lock = threading.Lock()
 
     def one(target: str) -> TargetResult:

@@ -17,7 +17,8 @@ from pathlib import Path
 import jinja2
 
 from nixbuild import __version__, nixexpr, platforms, sourcedate
-from nixbuild import config, lock, overlays
+from nixbuild import lock, overlays
+from nixbuild.builders import all as builders
 from nixbuild.atomicfile import replace_dir
 from nixbuild.config import CONFIG_NAME, Project
 from nixbuild.nixexpr import Raw
@@ -94,7 +95,7 @@ def _image_args(project: Project) -> dict[str, object]:
         "name": img.name,
         "tag": Raw(f"if debug then {nixexpr.string(img.tag + '-debug')} else {nixexpr.string(img.tag)}"),
         "outputs": outputs,
-        "extraContents": [Raw(f"({attr_select('pkgs', e)})") for e in img.extra],
+        "extraContents": [Raw(f"({nixexpr.attr_select('pkgs', e)})") for e in img.extra],
         "entrypoint": entrypoint,
         "cmd": list(img.cmd),
         "env": dict(img.env),
@@ -115,11 +116,6 @@ def _image_args(project: Project) -> dict[str, object]:
     }
 
 
-def attr_select(root: str, path: str) -> str:
-    """``root.a.b`` with every attribute name escaped."""
-    return root + "".join("." + nixexpr.attr_name(part) for part in path.split("."))
-
-
 def _os_release_value(value: str) -> str:
     escaped = "".join("\\" + ch if ch in '"\\$`' else ch for ch in value.replace("\n", " "))
     return f'"{escaped}"'
@@ -138,29 +134,6 @@ def os_release(project: Project) -> str:
     return "".join(f"{key}={_os_release_value(value)}\n" for key, value in fields)
 
 
-def _package_args(pkg: "config.Package") -> str:
-    if pkg.builder == "shell":
-        return "{ inherit target; }"
-    # Always explicit: callPackage would otherwise fill `inputs` from the
-    # package set if it ever had an attribute of that name.
-    inputs = [Raw(attr_select("pkgs", i)) for i in pkg.inputs]
-    return "{\n    inputs = " + nixexpr.value(inputs, 2) + ";\n  }"
-
-
-def _artifact_expr(artifact: str) -> str:
-    """The artifact's path; ``{target}`` becomes the target name at evaluation time."""
-    if "{target}" not in artifact:
-        return nixexpr.project_path(artifact)
-    pieces = artifact.split("{target}")
-    parts = [nixexpr.string("/" + pieces[0])]
-    for piece in pieces[1:]:
-        parts.append("target")
-        if piece:
-            parts.append(nixexpr.string(piece))
-    # Concatenate the string first: `path + "/dir/"` would drop the trailing slash.
-    return "(../. + (" + " + ".join(parts) + "))"
-
-
 def _target_entry(p: platforms.Platform) -> dict[str, object]:
     return {
         "system": p.system,
@@ -176,6 +149,7 @@ def plan_files(project: Project) -> dict[str, bytes]:
     """Every file of .nixbuild/, relative path → content."""
     env = jinja_env()
     pkg = project.package
+    builder = builders.of(pkg)
     nixpkgs_expr, source_comment = _nixpkgs_expr(project)
     plats = {name: _target_entry(platforms.get(name)) for name in project.target.platforms}
     ctx: dict[str, object] = {
@@ -190,7 +164,7 @@ def plan_files(project: Project) -> dict[str, bytes]:
         "package": pkg,
         "shell_name": f"{pkg.name}-shell",
         "outputs_comment": "(" + ", ".join(pkg.outputs) + ")",
-        "package_args": _package_args(pkg),
+        "package_args": builder.package_args(pkg),
     }
     files: dict[str, bytes] = {}
 
@@ -201,26 +175,7 @@ def plan_files(project: Project) -> dict[str, bytes]:
     render("targets.nix.j2", "targets.nix")
     render("pkgs.nix.j2", "pkgs.nix")
     render("shell.nix.j2", "shell.nix")
-    if pkg.builder == "c":
-        drv_outputs = list(dict.fromkeys([*pkg.outputs, "out"]))
-        render(
-            "package-c.nix.j2",
-            "package.nix",
-            src_expr=nixexpr.project_path(pkg.src),
-            source_name=f"{pkg.name}-{pkg.version}-source",
-            drv_outputs=drv_outputs,
-            make_flags=["PREFIX=$(out)", *pkg.make_flags],
-            move_outputs=[o for o in drv_outputs if o != "out"],
-        )
-    else:
-        assert pkg.artifact is not None
-        render(
-            "package-shell.nix.j2",
-            "package.nix",
-            drv_name=f"{pkg.name}-{pkg.version}",
-            artifact_name=f"{pkg.name}-{pkg.version}-artifact",
-            artifact_expr=_artifact_expr(pkg.artifact),
-        )
+    render(builder.TEMPLATE, "package.nix", **builder.render_context(project))
     render(
         "image.nix.j2",
         "image.nix",

@@ -30,6 +30,7 @@ from pathlib import Path
 from nixbuild import config as config_mod
 from nixbuild import image as image_mod
 from nixbuild import pipeline
+from nixbuild.builders import all as builders
 from nixbuild.config import Project
 from nixbuild.errors import EXIT_FAILURE, NixbuildError
 from nixbuild.archivediff import (
@@ -164,10 +165,7 @@ def copy_project(project: Project, dest: Path, target: str) -> Path:
     """The project without nixbuild's outputs (and without a shell build's artifact) at dest/NAME."""
     copy = dest / project.root.name
     shutil.copytree(project.root, copy, symlinks=True, ignore=_copy_ignore(project.root))
-    if project.package.builder == "shell":
-        artifact = copy / pipeline.artifact_path(project, target)
-        if artifact.is_file() or artifact.is_symlink():
-            artifact.unlink()  # the second build must produce it again
+    builders.of(project.package).clean_copy(project, copy, target)  # the second build must produce it again
     return copy
 
 

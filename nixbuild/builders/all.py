@@ -1,0 +1,21 @@
+"""The table of builders: the rest of nixbuild reaches a builder only through it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nixbuild.builders import c, shell
+
+if TYPE_CHECKING:
+    from nixbuild.builders.base import Builder
+    from nixbuild.config import Package
+
+BUILDERS: dict[str, Builder] = {
+    c.NAME: c,  # type: ignore[dict-item]
+    shell.NAME: shell,  # type: ignore[dict-item]
+}
+DEFAULT = c.NAME
+
+
+def of(pkg: Package) -> Builder:
+    return BUILDERS[pkg.builder]

@@ -1,0 +1,128 @@
+"""builder = "shell": the project's own build command in ``nix-shell``; the
+artifact it produces is then taken into the store (``runCommandCC``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from nixbuild import elf, nixexpr, platforms
+from nixbuild.errors import BuildCommandError, UsageError
+
+if TYPE_CHECKING:
+    from nixbuild import plan as plan_mod
+    from nixbuild.config import Package, Project, Reader
+    from nixbuild.nix import Nix
+
+NAME = "shell"
+KEYS = frozenset({"build", "artifact"})
+DEFAULT_OUTPUTS = ("out",)
+TEMPLATE = "package-shell.nix.j2"
+
+
+@dataclass(frozen=True)
+class Options:
+    build: str  # the build command
+    artifact: str  # the built file, relative to the project; "{target}" is the target name
+
+
+def options(r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ...]) -> Options:
+    s = "package"
+    if outputs != ("out",):
+        raise r.error((s, "outputs"), "a shell-built artifact has only the `out` output")
+    build = r.get(s, table, "build", str)
+    artifact = r.get(s, table, "artifact", str)
+    if build is None:
+        raise r.error((s, "build"), "is required for builder = \"shell\"", hint='e.g. build = "make"')
+    if artifact is None:
+        raise r.error((s, "artifact"), "is required for builder = \"shell\"", hint='the built file, e.g. artifact = "hello"')
+    probe = r.relative_inside(s, "artifact", artifact.replace("{target}", "x86_64-linux"), root)
+    artifact = PurePosixPath(artifact).as_posix().removeprefix("./")
+    if probe == "." or artifact.endswith("/"):
+        raise r.error((s, "artifact"), "must name a file, not the project directory")
+    return Options(build=build, artifact=artifact)
+
+
+def package_args(pkg: Package) -> str:
+    return "{ inherit target; }"
+
+
+def render_context(project: Project) -> dict[str, object]:
+    pkg = project.package
+    return {
+        "drv_name": f"{pkg.name}-{pkg.version}",
+        "artifact_name": f"{pkg.name}-{pkg.version}-artifact",
+        "artifact_expr": _artifact_expr(pkg.options.artifact),
+    }
+
+
+def _artifact_expr(artifact: str) -> str:
+    """The artifact's path; ``{target}`` becomes the target name at evaluation time."""
+    if "{target}" not in artifact:
+        return nixexpr.project_path(artifact)
+    pieces = artifact.split("{target}")
+    parts = [nixexpr.string("/" + pieces[0])]
+    for piece in pieces[1:]:
+        parts.append("target")
+        if piece:
+            parts.append(nixexpr.string(piece))
+    # Concatenate the string first: `path + "/dir/"` would drop the trailing slash.
+    return "(../. + (" + " + ".join(parts) + "))"
+
+
+def artifact_path(project: Project, target: str) -> str:
+    """The artifact for ``target``, relative to the project."""
+    return project.package.options.artifact.replace("{target}", target)
+
+
+def produce(project: Project, nix: Nix, plan: plan_mod.Plan, generated: Path, *,
+            run: bool, output: object = None) -> Path | None:
+    """Runs the build command in nix-shell (``run``) and returns the artifact."""
+    rel = artifact_path(project, plan.target)
+    artifact = project.root / rel
+    if run:
+        if plan.how == "remote":
+            raise UsageError(
+                f"builder = \"shell\" runs the build command on this host, which cannot run {plan.target}'s "
+                f"toolchain (it builds on {plan.builder})",
+                hint="use a hermetic builder, or run nixbuild on the Linux builder itself",
+            )
+        nix.shell_run(
+            generated / "shell.nix",
+            project.package.options.build,
+            cwd=project.root,
+            argstrs={"target": plan.target, "buildSystem": plan.build_system},
+            output=output,  # type: ignore[arg-type]
+        )
+        if not artifact.is_file():
+            raise BuildCommandError(
+                f"the build command succeeded but did not produce {rel}",
+                hint="check [package] artifact in nixbuild.toml",
+            )
+    elif not artifact.is_file():
+        raise BuildCommandError(f"{rel} does not exist", hint="run `nixbuild build` first, or drop --no-build")
+    check_artifact_arch(artifact, rel, platforms.get(plan.target))
+    return artifact
+
+
+def check_artifact_arch(artifact: Path, rel: str, target: platforms.Platform) -> None:
+    """A shell-built binary must be for the target's CPU (make may skip a rebuild)."""
+    header = elf.read_header(artifact)
+    if header is not None and (header.machine, header.elf_class) != (target.elf_machine, target.elf_class):
+        raise BuildCommandError(
+            f"{rel} is an ELF binary for {header.machine_name}, but target {target.name} needs {target.cross_config}",
+            hint="build with $CC from the nix-shell and into a per-target path, e.g. artifact = \"build/{target}/app\" "
+            "with the build command using $NIXBUILD_TARGET",
+        )
+
+
+def serial_targets(pkg: Package) -> bool:
+    # One artifact path for every target: builds of different targets overwrite it.
+    return "{target}" not in pkg.options.artifact
+
+
+def clean_copy(project: Project, copy: Path, target: str) -> None:
+    artifact = copy / artifact_path(project, target)
+    if artifact.is_file() or artifact.is_symlink():
+        artifact.unlink()

@@ -1,0 +1,50 @@
+"""The builders table: every member offers the same interface, and the rest of
+nixbuild reaches builders only through it."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from nixbuild import config
+from nixbuild.builders import all as builders
+from nixbuild.builders.base import Builder
+from nixbuild.errors import ConfigError
+from tests.conftest import REPO
+
+COMMON_KEYS = {"name", "version", "src", "builder", "outputs", "program", "inputs"}
+
+
+@pytest.mark.parametrize("name", sorted(builders.BUILDERS))
+def test_every_builder_offers_the_interface(name: str) -> None:
+    module = builders.BUILDERS[name]
+    assert module.NAME == name
+    for attr, value in inspect.getmembers(Builder):
+        if attr.startswith("_"):
+            continue
+        assert hasattr(module, attr), f"builders/{name}.py lacks {attr}"
+        if callable(value):
+            want = list(inspect.signature(value).parameters)[1:]  # without self
+            got = list(inspect.signature(getattr(module, attr)).parameters)
+            assert got == want, f"builders/{name}.py: {attr}{tuple(got)} differs from the protocol"
+    assert (REPO / "nixbuild" / "templates" / module.TEMPLATE).is_file()
+    assert not module.KEYS & COMMON_KEYS
+
+
+def test_only_the_builders_package_names_a_builder() -> None:
+    """No module outside nixbuild/builders/ decides by a builder's name."""
+    pattern = re.compile(r"""builder\s*[!=]=\s*["'](?:%s)["']""" % "|".join(builders.BUILDERS))
+    offenders = [str(p.relative_to(REPO)) for p in (REPO / "nixbuild").rglob("*.py")
+                 if "builders" not in p.parts and pattern.search(p.read_text())]
+    assert offenders == []
+
+
+def test_a_key_of_another_builder_is_refused_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "nixbuild.toml").write_text(
+        '[package]\nname = "a"\nbuilder = "shell"\nbuild = "make"\nartifact = "a"\nmake-flags = ["X=1"]\n')
+    with pytest.raises(ConfigError) as info:
+        config.load(tmp_path)
+    assert info.value.message == 'nixbuild.toml:6: package.make-flags: only applies to builder = "c", not \'shell\''
