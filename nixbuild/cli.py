@@ -16,7 +16,7 @@ import click
 import importlib
 
 from nixbuild import __version__
-from nixbuild.errors import EXIT_CONFIG, EXIT_INTERRUPTED, NixbuildError
+from nixbuild.errors import EXIT_CONFIG, EXIT_INTERNAL, EXIT_INTERRUPTED, NixbuildError, printable
 
 # Subcommand name → its one-line summary (the first line of its help). Each
 # name is a module in nixbuild.commands defining a click command of that name.
@@ -70,9 +70,9 @@ def cli() -> None:
 
 
 def _print_error(message: str, hint: str | None, details: str | None = None) -> None:
-    line = f"nixbuild: error: {message}"
+    line = f"nixbuild: error: {printable(message)}"
     if hint:
-        line += f" (hint: {hint})"
+        line += f" (hint: {printable(hint)})"
     click.echo(line, err=True)
     if details:
         for detail in details.splitlines():
@@ -99,5 +99,5 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         _print_error(f"internal error: {type(exc).__name__}: {exc}",
                      "this is a bug in nixbuild; re-run with NIXBUILD_DEBUG=1 for the traceback and report it")
-        sys.exit(70)
+        sys.exit(EXIT_INTERNAL)
     sys.exit(0)

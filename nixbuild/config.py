@@ -7,15 +7,16 @@ key is located by scanning the source's table headers and ``key =`` lines.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
-from nixbuild import platforms
+from nixbuild import platforms, readfile
 from nixbuild.builders import all as builders
-from nixbuild.errors import ConfigError
+from nixbuild.errors import ConfigError, printable
 
 CONFIG_NAME = "nixbuild.toml"
 CONFIG_VERSION = 1
@@ -40,6 +41,28 @@ DEFAULT_FORBID = (
     "stdenv.cc", "stdenv.cc.cc", "gcc", "binutils", "@dev", "@man", "@doc",
 )
 FORBID_OUTPUT_CLASSES = ("@dev", "@man", "@doc")
+# Nix refuses store path names longer than this (a derivation's own name
+# gets ".drv" on top of it).
+STORE_NAME_MAX = 211
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# Every key of nixbuild.toml with the kind of value it takes (README, "Config
+# reference"); the tables' known keys come from here.
+SCHEMA: dict[str, dict[str, str]] = {
+    "package": {
+        "name": "string", "version": "string", "src": "string", "builder": "string", "outputs": "string list",
+        "program": "string", "make-flags": "string list", "inputs": "string list", "build": "string",
+        "artifact": "string",
+    },
+    "image": {
+        "name": "string", "tag": "string", "entrypoint": "string list", "cmd": "string list",
+        "env": "string table", "workdir": "string", "user": "string", "ports": "port list",
+        "labels": "string table", "certs": "boolean", "tzdata": "boolean", "max-layers": "integer",
+        "extra": "string list", "forbid": "string list", "debug": "boolean",
+    },
+    "nixpkgs": {"source": "string", "overlays": "string list", "nixbuild-overlays": "boolean"},
+    "target": {"platforms": "string list"},
+}
 
 
 @dataclass(frozen=True)
@@ -105,10 +128,17 @@ class Project:
     image: Image
     nixpkgs: Nixpkgs
     target: Target = field(default_factory=lambda: Target(platforms=()))
+    # The line of each key (("image", "forbid") → 12), for errors found after loading.
+    lines: dict[tuple[str, ...], int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def default_target(self) -> str:
         return self.target.platforms[0]
+
+    def key_error(self, key: tuple[str, ...], message: str, hint: str | None = None) -> ConfigError:
+        """A ConfigError naming the file, the line and ``key``, for what only a later step finds out
+        (e.g. an input the package set lacks)."""
+        return ConfigError(f"{_where(self.config_file, self.lines, key)}: {message}", hint=hint)
 
 
 # ---------------------------------------------------------------------------
@@ -134,6 +164,24 @@ def _key_lines(text: str) -> dict[tuple[str, ...], int]:
     return lines
 
 
+def _where(path: Path, lines: dict[tuple[str, ...], int], key: tuple[str, ...]) -> str:
+    """"nixbuild.toml:LINE: table.key" (the line of the nearest enclosing key that has one)."""
+    line = next((lines[key[:end]] for end in range(len(key), 0, -1) if key[:end] in lines), None)
+    where = f"{path.name}:{line}" if line else path.name
+    return f"{where}: " + ".".join(printable(part) for part in key)
+
+
+def close_matches(word: str, choices: Any) -> list[str]:
+    """The few ``choices`` that look like a misspelling of ``word``, best first."""
+    return difflib.get_close_matches(word, sorted(set(choices)), n=3, cutoff=0.6)
+
+
+def did_you_mean(word: str, choices: Any, fallback: str | None = None) -> str | None:
+    """A hint naming the close matches of ``word`` (or ``fallback`` when there are none)."""
+    found = close_matches(word, choices)
+    return "did you mean " + " or ".join(repr(c) for c in found) + "?" if found else fallback
+
+
 class Reader:
     """Typed access to the parsed TOML, with errors that name file, key and line."""
 
@@ -142,19 +190,11 @@ class Reader:
         self.data = data
         self.lines = _key_lines(text)
 
-    def line_of(self, key: tuple[str, ...]) -> int | None:
-        for end in range(len(key), 0, -1):
-            if key[:end] in self.lines:
-                return self.lines[key[:end]]
-        return None
-
     def error(self, key: tuple[str, ...], message: str, hint: str | None = None) -> ConfigError:
-        line = self.line_of(key)
-        where = f"{self.path.name}:{line}" if line else self.path.name
-        dotted = ".".join(key)
-        return ConfigError(f"{where}: {dotted}: {message}", hint=hint)
+        return ConfigError(f"{_where(self.path, self.lines, key)}: {message}", hint=hint)
 
-    def table(self, name: str, known: set[str]) -> dict[str, Any]:
+    def table(self, name: str, known: set[str] | None = None) -> dict[str, Any]:
+        known = set(SCHEMA[name]) if known is None else known
         value = self.data.get(name, {})
         if not isinstance(value, dict):
             raise self.error((name,), "must be a table", hint=f"write it as [{name}]")
@@ -238,7 +278,7 @@ def _type_name(kind: type) -> str:
 
 def find_config(project_dir: Path) -> Path:
     path = project_dir / CONFIG_NAME
-    if not path.is_file():
+    if not readfile.regular(path, CONFIG_NAME, hint=f"{CONFIG_NAME} must be a readable file"):
         raise ConfigError(
             f"{path}: no {CONFIG_NAME} here",
             hint="run nixbuild in a project directory or pass -C DIR",
@@ -248,11 +288,15 @@ def find_config(project_dir: Path) -> Path:
 
 def load(project_dir: Path) -> Project:
     path = find_config(project_dir)
-    text = path.read_text(encoding="utf-8", errors="strict")
+    text = readfile.read_text(path, CONFIG_NAME, hint=f"{CONFIG_NAME} must be a readable file")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path.name}: invalid TOML: {exc}", hint="check the syntax at that line") from None
+        raise ConfigError(f"{path.name}: invalid TOML: {printable(str(exc))}",
+                          hint="check the syntax at that line") from None
+    except RecursionError:
+        raise ConfigError(f"{path.name}: invalid TOML: arrays or tables nested too deeply",
+                          hint="nixbuild.toml needs no nesting deeper than a table of strings") from None
     return parse(data, text, path)
 
 
@@ -262,20 +306,52 @@ def parse(data: dict[str, Any], text: str, path: Path) -> Project:
         if key not in ("version", "package", "image", "nixpkgs", "target"):
             raise r.error((key,), "unknown key", hint="known: version, [package], [image], [nixpkgs], [target]")
     version = data.get("version", CONFIG_VERSION)
-    if version != CONFIG_VERSION or isinstance(version, bool):
+    if type(version) is not int:
+        raise r.error(("version",), f"must be an integer, not {_type_name(type(version))}",
+                      hint=f"write version = {CONFIG_VERSION}")
+    if version != CONFIG_VERSION:
         raise r.error(("version",), f"unsupported config version {version!r}", hint=f"this nixbuild reads version {CONFIG_VERSION}")
     root = path.parent.resolve()
     package = _package(r, root)
     image = _image(r, package)
+    _check_store_names(r, package, image)
     nixpkgs = _nixpkgs(r, root)
     target = _target(r)
-    return Project(root=root, config_file=path, package=package, image=image, nixpkgs=nixpkgs, target=target)
+    return Project(root=root, config_file=path, package=package, image=image, nixpkgs=nixpkgs, target=target,
+                   lines=r.lines)
+
+
+def store_names(package: Package, image: Image) -> list[tuple[tuple[str, ...], str]]:
+    """The store names nixbuild derives from the config (derivations get ".drv"), each with
+    the keys it comes from: the package, its source or artifact (both, whichever the builder
+    makes: a name must fit either), the shell, and the image's own derivations (dockerTools
+    names them after the image name's last component)."""
+    nv = f"{package.name}-{package.version}"
+    base = image.name.rsplit("/", 1)[-1]
+    return [
+        (("package", "name"), f"{package.name}-shell.drv"),
+        (("package", "name"), f"{nv}-source.drv"),  # builder = "c"
+        (("package", "name"), f"{nv}-artifact.drv"),  # builder = "shell"
+        *((("package", "name"), f"{nv}-{out}") for out in package.outputs if out != "out"),
+        (("image", "name"), f"{base}-customisation-layer.drv"),
+        (("image", "name"), f"{base}-closure-policy.drv"),
+    ]
+
+
+def _check_store_names(r: Reader, package: Package, image: Image) -> None:
+    for key, name in store_names(package, image):
+        if len(name) > STORE_NAME_MAX:
+            if key == ("package", "name") and len(package.version) > len(package.name):
+                key = ("package", "version")
+            raise r.error(key, f"is too long: Nix store names are at most {STORE_NAME_MAX} characters, and "
+                          f"nixbuild derives one of {len(name)} from it ({printable(name[:40])}…)",
+                          hint=f"shorten {'.'.join(key)}")
 
 
 def _package(r: Reader, root: Path) -> Package:
     s = "package"
     builder_keys = frozenset().union(*(b.KEYS for b in builders.BUILDERS.values()))
-    t = r.table(s, {"name", "version", "src", "builder", "outputs", "program", "inputs"} | builder_keys)
+    t = r.table(s, set(SCHEMA[s]) | builder_keys)
     if not t:
         raise r.error((s,), "is required", hint="add a [package] table with at least `name`")
     name = r.check(s, "name", r.get(s, t, "name", str, required=True), _PKG_NAME, "package name")
@@ -285,6 +361,12 @@ def _package(r: Reader, root: Path) -> Package:
         raise r.error((s, "builder"), f"unknown builder {builder_name!r}", hint="one of: " + ", ".join(builders.BUILDERS))
     builder = builders.BUILDERS[builder_name]
     src = r.relative_inside(s, "src", r.get(s, t, "src", str, "."), root)
+    src_path = root / src
+    if not src_path.exists():
+        raise r.error((s, "src"), f"{src!r} does not exist", hint="name the source directory, relative to the project")
+    if not src_path.is_dir():
+        raise r.error((s, "src"), f"{src!r} is not a directory",
+                      hint="name the directory that holds the sources (and the Makefile), e.g. src = \".\"")
     outputs = tuple(r.str_list(s, t, "outputs", None) or builder.DEFAULT_OUTPUTS)
     for out in outputs:
         if not re.match(r"[a-z][a-z0-9]*\Z", out):
@@ -307,10 +389,17 @@ def _package(r: Reader, root: Path) -> Package:
 
 def _image(r: Reader, package: Package) -> Image:
     s = "image"
-    t = r.table(s, {"name", "tag", "entrypoint", "cmd", "env", "workdir", "user", "ports", "labels", "certs",
-                    "tzdata", "max-layers", "extra", "forbid", "debug"})
-    name = r.check(s, "name", r.get(s, t, "name", str, package.name.lower()), _IMAGE_NAME, "image name")
-    tag = r.check(s, "tag", r.get(s, t, "tag", str, package.version), _TAG, "image tag")
+    t = r.table(s)
+    name = r.get(s, t, "name", str, package.name.lower())
+    if "name" not in t and not _IMAGE_NAME.match(name):
+        raise r.error((s, "name"), f"defaults to the package name, lowercased, and {name!r} is not a valid image name",
+                      hint='set it under [image], e.g. name = "app" (lowercase letters, digits, . _ - and /)')
+    name = r.check(s, "name", name, _IMAGE_NAME, "image name")
+    tag = r.get(s, t, "tag", str, package.version)
+    if "tag" not in t and not _TAG.match(tag):
+        raise r.error((s, "tag"), f"defaults to the package version, and {tag!r} is not a valid image tag",
+                      hint='set it under [image], e.g. tag = "1.0" (at most 128 letters, digits, _ . -)')
+    tag = r.check(s, "tag", tag, _TAG, "image tag")
     entrypoint = r.str_list(s, t, "entrypoint", None)
     if entrypoint is not None and not entrypoint:
         raise r.error((s, "entrypoint"), "must not be empty", hint="leave it out to run the package's program")
@@ -331,6 +420,10 @@ def _image(r: Reader, package: Package) -> Image:
             raise r.error((s, "ports"), f"{port!r} is not a port", hint='e.g. ports = [8080, "53/udp"]')
         ports.append(f"{int(match.group(1))}/{match.group(2) or 'tcp'}")
     labels = r.str_table(s, t, "labels")
+    for key, _ in labels:
+        if not key or _CONTROL.search(key):
+            raise r.error((s, "labels", key), f"{key!r} is not a label key: it is empty or holds a control character",
+                          hint="OCI tools split labels on newlines; use a key such as org.opencontainers.image.source")
     certs = r.get(s, t, "certs", bool, True)
     tzdata = r.get(s, t, "tzdata", bool, False)
     max_layers = r.get(s, t, "max-layers", int, 100)
@@ -346,9 +439,12 @@ def _image(r: Reader, package: Package) -> Image:
     forbid = r.str_list(s, t, "forbid", None)
     forbid = DEFAULT_FORBID if forbid is None else forbid
     for item in forbid:
+        if item.startswith("@") and item not in FORBID_OUTPUT_CLASSES:
+            raise r.error((s, "forbid"), f"{item!r} is not an output class (" + ", ".join(FORBID_OUTPUT_CLASSES) + ")",
+                          hint=did_you_mean(item, FORBID_OUTPUT_CLASSES, "one of " + ", ".join(FORBID_OUTPUT_CLASSES)))
         if not (_ATTR_PATH.match(item) or item in FORBID_OUTPUT_CLASSES):
             raise r.error((s, "forbid"), f"{item!r} is not a package-set attribute path or one of "
-                          + ", ".join(FORBID_OUTPUT_CLASSES))
+                          + ", ".join(FORBID_OUTPUT_CLASSES), hint=did_you_mean(item, DEFAULT_FORBID))
     debug = r.get(s, t, "debug", bool, False)
     if debug and len(tag) > 122:
         raise r.error((s, "tag"), "is too long for the -debug variant's tag")
@@ -374,7 +470,7 @@ def _user(r: Reader, value: str) -> User:
 
 def _nixpkgs(r: Reader, root: Path) -> Nixpkgs:
     s = "nixpkgs"
-    t = r.table(s, {"source", "overlays", "nixbuild-overlays"})
+    t = r.table(s)
     source = r.get(s, t, "source", str, "channel")
     overlays = r.str_list(s, t, "overlays", ()) or ()
     for pattern in overlays:
@@ -388,6 +484,13 @@ def _nixpkgs(r: Reader, root: Path) -> Nixpkgs:
         if not raw:
             raise r.error((s, "source"), "path: needs a directory", hint='e.g. source = "path:/src/nixpkgs"')
         directory = (root / raw).resolve()
+        if not directory.is_dir():
+            what = "does not exist" if not directory.exists() else "is not a directory"
+            raise r.error((s, "source"), f"{directory.as_posix()} {what}",
+                          hint="point path: at a nixpkgs checkout, or use source = \"lock\" with `nixbuild lock`")
+        if not (directory / "default.nix").is_file():
+            raise r.error((s, "source"), f"{directory.as_posix()} is not a nixpkgs checkout (it has no default.nix)",
+                          hint="point path: at the top of a nixpkgs checkout")
         return Nixpkgs(source="path", path=directory.as_posix(), overlays=tuple(overlays), nixbuild_overlays=own)
     if source not in SOURCES:
         raise r.error((s, "source"), f"unknown source {source!r}", hint="one of: hostpkgs, channel, lock, path:DIR")
@@ -396,11 +499,16 @@ def _nixpkgs(r: Reader, root: Path) -> Nixpkgs:
 
 def _target(r: Reader) -> Target:
     s = "target"
-    t = r.table(s, {"platforms"})
-    names = r.str_list(s, t, "platforms", None) or (platforms.native_target(),)
+    t = r.table(s)
+    names = r.str_list(s, t, "platforms", None)
+    if names is not None and not names:
+        raise r.error((s, "platforms"), "is empty: there would be nothing to build",
+                      hint=f"name at least one target, or leave the key out for this host's ({platforms.native_target()})")
+    names = names or (platforms.native_target(),)
     for name in names:
         if name not in platforms.TARGETS:
-            raise r.error((s, "platforms"), f"unknown target {name!r}", hint="valid targets: " + ", ".join(platforms.TARGETS))
+            raise r.error((s, "platforms"), f"unknown target {printable(name)!r}",
+                          hint=did_you_mean(name, platforms.TARGETS, "valid targets: " + ", ".join(platforms.TARGETS)))
     return Target(platforms=tuple(dict.fromkeys(names)))
 
 

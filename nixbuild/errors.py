@@ -7,15 +7,26 @@ the interface and documented in the README.
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 EXIT_FAILURE = 1  # a check found a problem (not an error of nixbuild's own)
-EXIT_CONFIG = 2  # bad nixbuild.toml or bad command-line usage
+EXIT_CONFIG = 2  # bad nixbuild.toml, bad command-line usage, or an unreadable input file
 EXIT_NIX_MISSING = 3  # Nix is not installed or not on PATH
 EXIT_NIX_FAILED = 4  # Nix evaluation or build failed
 EXIT_TOOL_FAILED = 5  # another required tool or step failed (e.g. the shell build)
 EXIT_REGISTRY = 6  # skopeo/podman/a registry failed: push, pull, load, OCI conversion
 EXIT_LOCK = 7  # nixbuild.lock is missing or stale (--locked), or a pinned hash does not match
+EXIT_INTERNAL = 70  # a bug in nixbuild
 EXIT_INTERRUPTED = 130
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\n``), so that it never splits an error line."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
 class NixbuildError(Exception):
@@ -23,11 +34,12 @@ class NixbuildError(Exception):
 
     exit_code = EXIT_FAILURE
 
-    def __init__(self, message: str, hint: str | None = None, details: str | None = None):
+    def __init__(self, message: str, hint: str | None = None, details: str | None = None, log: str | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
-        self.details = details  # extra lines (e.g. Nix's log tail), shown below
+        self.details = details  # extra lines (e.g. the tail of a failed build's log), shown below
+        self.log = log  # the failed tool's whole output, for code that explains the failure; never printed
 
 
 class ConfigError(NixbuildError):
@@ -35,6 +47,12 @@ class ConfigError(NixbuildError):
 
 
 class UsageError(NixbuildError):
+    exit_code = EXIT_CONFIG
+
+
+class InputError(NixbuildError):
+    """A file nixbuild reads is of the wrong kind (a directory, a FIFO), unreadable or not UTF-8."""
+
     exit_code = EXIT_CONFIG
 
 

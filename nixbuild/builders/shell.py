@@ -38,9 +38,10 @@ def options(r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ..
     if artifact is None:
         raise r.error((s, "artifact"), "is required for builder = \"shell\"", hint='the built file, e.g. artifact = "hello"')
     probe = r.relative_inside(s, "artifact", artifact.replace("{target}", "x86_64-linux"), root)
+    if probe == "." or artifact.endswith(("/", "/.", "/..")) or artifact in (".", ".."):
+        raise r.error((s, "artifact"), f"{artifact!r} names a directory, not the file the build produces",
+                      hint='e.g. artifact = "build/{target}/app"')
     artifact = PurePosixPath(artifact).as_posix().removeprefix("./")
-    if probe == "." or artifact.endswith("/"):
-        raise r.error((s, "artifact"), "must name a file, not the project directory")
     return Options(build=build, artifact=artifact)
 
 

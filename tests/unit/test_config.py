@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nixbuild import config
-from nixbuild.errors import EXIT_CONFIG, ConfigError
+from nixbuild.errors import EXIT_CONFIG, ConfigError, InputError
 from tests.conftest import nixbuild
 
 MINIMAL = '[package]\nname = "hello"\n'
@@ -102,3 +102,83 @@ def test_cli_without_config_says_where_it_looked(tmp_path: Path) -> None:
     result = nixbuild("image", "-C", str(tmp_path))
     assert result.returncode == 2
     assert "no nixbuild.toml here" in result.stderr and "-C DIR" in result.stderr
+
+
+# -- refused before any Nix evaluation (issues 14 and 19) ---------------------
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("version = 1.0\n" + MINIMAL, "nixbuild.toml:1: version: must be an integer, not a number"),
+        ('version = "1"\n' + MINIMAL, "nixbuild.toml:1: version: must be an integer, not a string"),
+        (MINIMAL + "[target]\nplatforms = []\n", "nixbuild.toml:4: target.platforms: is empty"),
+        (MINIMAL + 'src = "nope"\n', "nixbuild.toml:3: package.src: 'nope' does not exist"),
+        (MINIMAL + 'src = "main.c"\n', "nixbuild.toml:3: package.src: 'main.c' is not a directory"),
+        ('[package]\nname = "' + "h" * 10000 + '"\n', "nixbuild.toml:2: package.name: is too long: Nix store names"),
+        ('[package]\nname = "h"\nversion = "' + "1" * 200 + '"\n[image]\ntag = "1"\n',
+         "nixbuild.toml:3: package.version: is too long"),
+        ('[package]\nname = "h"\nversion = "' + "1" * 200 + '"\n',
+         "nixbuild.toml: image.tag: defaults to the package version, and '111"),
+        ('[package]\nname = "a+b"\n', "nixbuild.toml: image.name: defaults to the package name, lowercased, and 'a+b'"),
+        (MINIMAL + '[image]\nname = "org/' + "a" * 190 + '"\n', "nixbuild.toml:4: image.name: is too long"),
+        (MINIMAL + '[nixpkgs]\nsource = "path:/nonexistent"\n',
+         "nixbuild.toml:4: nixpkgs.source: /nonexistent does not exist"),
+        (MINIMAL + '[nixpkgs]\nsource = "path:main.c"\n', "nixbuild.toml:4: nixpkgs.source: "),
+        (MINIMAL + '[image]\nlabels = { "a\\nb" = "x" }\n', "nixbuild.toml:4: image.labels.a\\nb: 'a\\nb' is not a label key"),
+        (MINIMAL + '[image]\nlabels = { "" = "x" }\n', "nixbuild.toml:4: image.labels.: '' is not a label key"),
+        (MINIMAL + '[image]\nenv = { "a\\nb" = "x" }\n', "nixbuild.toml:4: image.env.a\\nb: 'a\\nb' is not a valid"),
+        (MINIMAL + 'builder = "shell"\nbuild = "make"\nartifact = "build/"\n',
+         "nixbuild.toml:5: package.artifact: 'build/' names a directory"),
+        (MINIMAL + 'builder = "shell"\nbuild = "make"\nartifact = "build/."\n',
+         "nixbuild.toml:5: package.artifact: 'build/.' names a directory"),
+        (MINIMAL + '[image]\nforbid = ["@devv"]\n', "nixbuild.toml:4: image.forbid: '@devv' is not an output class"),
+    ],
+)
+def test_refused_before_nix_naming_file_line_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    (tmp_path / "main.c").write_text("int main(void) { return 0; }\n")
+    message = error(tmp_path, text)
+    assert message.startswith(expected), message
+    assert "\n" not in message
+
+
+def test_forbid_class_typo_suggests_the_class(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, MINIMAL + '[image]\nforbid = ["@devv"]\n')
+    assert info.value.hint == "did you mean '@dev'?"
+
+
+def test_longest_store_names_that_fit_are_accepted(tmp_path: Path) -> None:
+    # "<name>-<version>-artifact.drv" is the longest name nixbuild derives: exactly 211 characters.
+    name = "n" * (config.STORE_NAME_MAX - len("-1-artifact.drv"))
+    p = load(tmp_path, f'[package]\nname = "{name}"\nversion = "1"\n[image]\nname = "app"\n')
+    assert max(len(n) for _, n in config.store_names(p.package, p.image)) == config.STORE_NAME_MAX
+    with pytest.raises(ConfigError):
+        load(tmp_path, f'[package]\nname = "{name}n"\nversion = "1"\n[image]\nname = "app"\n')
+
+
+def test_not_utf8_names_the_line(tmp_path: Path) -> None:
+    (tmp_path / "nixbuild.toml").write_bytes(b'[package]\nname = "h\xe9llo"\n')
+    with pytest.raises(InputError) as info:
+        config.load(tmp_path)
+    assert info.value.message == "nixbuild.toml:2: not valid UTF-8 (byte 0xe9 at column 10)"
+    assert info.value.exit_code == EXIT_CONFIG
+
+
+@pytest.mark.parametrize("text", ["x = " + "[" * 5000 + "]" * 5000 + "\n", "x = " + "{a=" * 3000 + "1" + "}" * 3000])
+def test_deeply_nested_toml_is_a_config_error(tmp_path: Path, text: str) -> None:
+    assert "nested too deeply" in error(tmp_path, text)
+
+
+def test_key_errors_after_loading_name_the_line(tmp_path: Path) -> None:
+    p = load(tmp_path, MINIMAL + 'inputs = ["zlibb"]\n')
+    err = p.key_error(("package", "inputs"), "'zlibb' is not in the package set")
+    assert err.message == "nixbuild.toml:3: package.inputs: 'zlibb' is not in the package set"
+
+
+def test_schema_names_every_key_the_parser_knows() -> None:
+    """The corpus of hostile configs is generated from SCHEMA: it must list every key,
+    including each builder's own."""
+    from nixbuild.builders import all as builders
+
+    for builder in builders.BUILDERS.values():
+        assert builder.KEYS <= set(config.SCHEMA["package"]), builder.NAME

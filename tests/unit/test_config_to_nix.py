@@ -21,6 +21,8 @@ texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters
 tricky = st.sampled_from(["${builtins.abort \"x\"}", "''${x}", "\\${", "$", "\"; } //", "\n#", "\x01", "\x7f", "🦀"])
 strings = st.one_of(texts, tricky, st.lists(tricky, min_size=1, max_size=4).map("".join))
 env_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True)
+# Label keys with control characters are refused by the config (OCI tools split on newlines).
+label_keys = strings.filter(lambda k: not any(ord(c) < 0x20 or c == "\x7f" for c in k))
 
 # Reads back what the generated files pass on: image.nix's arguments to
 # lib/image.nix (callPackage replaced by one that returns the arguments) and
@@ -52,7 +54,7 @@ def read_back(root: Path) -> dict:  # type: ignore[type-arg]
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(
     env=st.dictionaries(env_names, strings, max_size=3),
-    labels=st.dictionaries(strings, strings, max_size=3),
+    labels=st.dictionaries(label_keys, strings, max_size=3),
     cmd=st.lists(strings, max_size=3),
     entry=st.lists(strings, max_size=2),
     workdir=strings,
