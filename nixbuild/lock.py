@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from nixbuild import nixexpr, overlays
+from nixbuild import nixexpr, overlays, readfile
 from nixbuild.atomicfile import write_atomic
 from nixbuild.config import CONFIG_NAME, Project
 from nixbuild.errors import LockError, NixbuildError, UsageError
@@ -91,12 +91,18 @@ def _bad(path: Path, what: str) -> LockError:
 def read(project: Project) -> Lock | None:
     """The project's lock, None when there is none; LockError when it is malformed."""
     path = lock_path(project)
-    if not path.is_file():
+    hint = f"{LOCK_NAME} must be a readable file; remove what is there and run `nixbuild lock`"
+    if not readfile.regular(path, LOCK_NAME, hint=hint):
         return None
+    raw = readfile.read_bytes(path, LOCK_NAME, hint=hint)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise _bad(path, f"not valid UTF-8 (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
         raise _bad(path, f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise _bad(path, "not a lock: JSON nested too deeply") from None
     if not isinstance(data, dict) or data.get("version") != LOCK_VERSION:
         raise _bad(path, f"unsupported lock version {data.get('version') if isinstance(data, dict) else None!r}")
     keys = {"version", "settings", "nixpkgs", "overlays"}
@@ -282,7 +288,7 @@ _PATH_MISMATCH = re.compile(r"store path mismatch in \(possibly filtered\) path 
 
 def mismatch_error(project: Project, exc: NixbuildError, nix: Nix | None = None) -> LockError | None:
     """A LockError naming expected and actual hash when Nix refused a pinned source, else None."""
-    text = exc.message + "\n" + (exc.details or "")
+    text = exc.log or exc.message + "\n" + (exc.details or "")
     fetched = _FETCH_MISMATCH.search(text)
     if fetched:
         url, expected, actual = fetched.groups()

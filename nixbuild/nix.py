@@ -82,12 +82,17 @@ def run_subprocess(
         reader.start()
     err_lines: list[str] = []
     assert proc.stderr is not None
-    for raw in proc.stderr:
-        line = raw.decode("utf-8", errors="replace").rstrip("\n")
-        err_lines.append(line)
-        if on_stderr_line is not None:
-            on_stderr_line(line)
-    returncode = proc.wait()
+    try:
+        for raw in proc.stderr:
+            line = raw.decode("utf-8", errors="replace").rstrip("\n")
+            err_lines.append(line)
+            if on_stderr_line is not None:
+                on_stderr_line(line)
+        returncode = proc.wait()
+    except BaseException:  # Ctrl-C (or a failing callback): the command does not outlive nixbuild
+        proc.kill()
+        proc.wait()
+        raise
     if reader is not None:
         reader.join()
     stdout_text = b"".join(out_chunks).decode("utf-8", errors="replace")
@@ -198,7 +203,28 @@ def _unusable(result: CommandResult) -> NixMissingError | None:
     return None
 
 
-def _failure(what: str, result: CommandResult) -> NixbuildError:
+# Where Nix says an evaluation error is: "at /abs/file.nix:LINE:COLUMN:".
+_LOCATION = re.compile(r"^\s*at (/[^\n]*?):(\d+):(\d+):?\s*$", re.MULTILINE)
+
+
+def error_location(stderr: str, root: Path | None = None) -> tuple[str, int] | None:
+    """(file, line) of the first location in Nix's error output; the file relative to
+    ``root`` when it is inside it (``overlays/fix.nix``, ``.nixbuild/default.nix``)."""
+    found = _LOCATION.search(stderr)
+    if not found:
+        return None
+    file = found.group(1)
+    if root is not None:
+        path = Path(file)
+        if path == root or root in path.parents:
+            file = path.relative_to(root).as_posix()
+    return file, int(found.group(2))
+
+
+def _failure(what: str, result: CommandResult, root: Path | None = None) -> NixbuildError:
+    """One line for a failed Nix command: the failing derivation (with the tail of its build
+    log below), or Nix's first error with the file and line it names. Nix's whole output is
+    kept on the error (``log``) and shown only with -v."""
     unusable = _unusable(result)
     if unusable:
         return unusable
@@ -210,20 +236,23 @@ def _failure(what: str, result: CommandResult) -> NixbuildError:
             output=disallowed.group(1),
             paths=paths,
             hint="see the chain of references below",
+            log=result.stderr,
         )
     lines = [l for l in result.stderr.splitlines() if l.strip()]
     failed = _DRV_FAILED.search(result.stderr)
-    first_error = next((l.strip() for l in lines if l.lstrip().startswith("error:")), None)
     if failed:
         drv = failed.group(1)
-        message = f"{what} failed: builder for {drv} failed"
-        hint = f"see the full log with: nix log {drv}  (or re-run with -v)"
-    else:
-        message = f"{what} failed: {first_error or 'exit code ' + str(result.returncode)}"
-        hint = next((h for pattern, h in _KNOWN_HINTS if pattern in result.stderr), "re-run with -v for Nix's full output")
-    relevant = [l for l in lines if not _NOISE.match(l)]
-    details = "\n".join(relevant[-20:])
-    return NixFailedError(message, hint=hint, details=details)
+        relevant = [l for l in lines if not _NOISE.match(l)]
+        return NixFailedError(f"{what} failed: builder for {drv} failed",
+                              hint=f"see the full log with: nix log {drv}  (or re-run with -v)",
+                              details="\n".join(relevant[-20:]), log=result.stderr)
+    first_error = next((l.strip().removeprefix("error:").strip() for l in lines if l.lstrip().startswith("error:")),
+                       None)
+    where = error_location(result.stderr, root)
+    message = f"{what} failed: " + (f"{where[0]}:{where[1]}: " if where else "") + (
+        first_error or f"exit code {result.returncode}")
+    hint = next((h for pattern, h in _KNOWN_HINTS if pattern in result.stderr), "re-run with -v for Nix's full output")
+    return NixFailedError(message, hint=hint, log=result.stderr)
 
 
 class Nix:
@@ -237,10 +266,12 @@ class Nix:
         log: Log = lambda line: None,
         runner: Runner = run_subprocess,
         base_env: Mapping[str, str] | None = None,
+        root: Path | None = None,
     ):
         self.verbose = verbose
         self.log = log
         self.runner = runner
+        self.root = root  # the project: error locations inside it are named relative to it
         env = dict(os.environ if base_env is None else base_env)
         config_lines = [env.get("NIX_CONFIG", "").strip(), *extra_config]
         env["NIX_CONFIG"] = "\n".join(line for line in config_lines if line)
@@ -260,6 +291,7 @@ class Nix:
     ) -> CommandResult:
         if self.verbose:
             self.log("+ " + shlex.join(args))
+            on_stderr_line = on_stderr_line or self.log  # -v: Nix's own output, as it comes
         try:
             return self.runner(args, env=self.env, cwd=cwd, on_stderr_line=on_stderr_line, stdout_file=stdout_file)
         except FileNotFoundError as exc:
@@ -319,14 +351,14 @@ class Nix:
             args += ["-A", attr]
         result = self._run(args)
         if result.returncode != 0:
-            raise _failure(f"evaluating {file.name}" + (f" -A {attr}" if attr else ""), result)
+            raise _failure(f"evaluating {file.name}" + (f" -A {attr}" if attr else ""), result, self.root)
         return json.loads(result.stdout)
 
     def eval_expr_json(self, expr: str) -> Any:
         """Evaluate a Nix expression written by nixbuild (values via nixexpr) to JSON."""
         result = self._run(["nix-instantiate", "--eval", "--strict", "--json", "--expr", expr])
         if result.returncode != 0:
-            raise _failure("evaluating an expression", result)
+            raise _failure("evaluating an expression", result, self.root)
         return json.loads(result.stdout)
 
     # -- building -------------------------------------------------------------
@@ -340,20 +372,42 @@ class Nix:
         args = ["nix-build", str(file), "-A", attr, "-o", str(out_link), *self._argstrs(argstrs)]
         result = self._run(args, on_stderr_line=progress)
         if result.returncode != 0:
-            raise _failure(f"nix-build -A {attr}", result)
+            raise _failure(f"nix-build -A {attr}", result, self.root)
         paths = tuple(line.strip() for line in result.stdout.splitlines() if line.strip())
         return BuildResult(out_paths=paths, built=progress.built)
+
+    def realise_shell(self, file: Path, *, argstrs: Mapping[str, str] = {}) -> BuildResult:
+        """Evaluate ``nix-shell FILE``'s environment and build what it needs, as ``nix-shell``
+        would, so that Nix's errors and progress are reported like a build's and the later
+        ``nix-shell --run`` prints nothing but the command's own output."""
+        result = self._run(["nix-instantiate", str(file), *self._argstrs(argstrs)])
+        if result.returncode != 0:
+            raise _failure(f"evaluating {file.name}", result, self.root)
+        drv = next(line.strip() for line in result.stdout.splitlines() if line.strip())
+        inputs = self._run(["nix-store", "--query", "--references", drv])
+        if inputs.returncode != 0:
+            raise _failure("nix-store --query --references", inputs)
+        drvs = [line.strip() for line in inputs.stdout.splitlines() if line.strip().endswith(".drv")]
+        if not drvs:
+            return BuildResult(out_paths=(), built=0)
+        progress = _Progress(self.log, self.verbose)
+        built = self._run(["nix-store", "--realise", *drvs], on_stderr_line=progress)
+        if built.returncode != 0:
+            raise _failure(f"building the environment of {file.name}", built, self.root)
+        return BuildResult(out_paths=tuple(l.strip() for l in built.stdout.splitlines() if l.strip()),
+                           built=progress.built)
 
     def shell_run(
         self, file: Path, command: str, *, cwd: Path, argstrs: Mapping[str, str] = {}, output: IO[bytes] | None = None
     ) -> CommandResult:
         """Run the project's build command inside ``nix-shell FILE``; its output goes to ``output``."""
+        self.realise_shell(file, argstrs=argstrs)
         progress = _Progress(self.log, True)  # the user's build output is always shown
         args = ["nix-shell", str(file), *self._argstrs(argstrs), "--run", command]
         result = self._run(args, cwd=cwd, on_stderr_line=progress, stdout_file=output)
         if result.returncode != 0:
             if any(line.startswith("error:") for line in result.stderr.splitlines()):
-                raise _failure("nix-shell", result)  # Nix could not set up the environment
+                raise _failure("nix-shell", result, self.root)  # Nix could not set up the environment
             raise BuildCommandError(
                 f"the build command failed in nix-shell (exit {result.returncode}): {command}",
                 hint="run `nixbuild shell` to debug it interactively",

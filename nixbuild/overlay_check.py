@@ -99,7 +99,7 @@ class Inspector:
         return self.nix.eval_json(INSPECT, None, argstrs=self._args(target, index, mode, attr))
 
     def broken(self, exc: NixbuildError, target: str, overlay: Overlay) -> Broken:
-        text = exc.message + "\n" + (exc.details or "")
+        text = exc.log or exc.message + "\n" + (exc.details or "")
         message = next((line.strip().removeprefix("error:").strip() for line in text.splitlines()
                         if line.strip().startswith("error:")), exc.message)
         line = None

@@ -19,9 +19,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from nixbuild import nixexpr
-from nixbuild.config import CONFIG_NAME, Project
-from nixbuild.errors import ConfigError
+from nixbuild import nixexpr, readfile
+from nixbuild.config import Project
 from nixbuild.resources import nix_dir
 
 OWN_PREFIX = "nixbuild/"  # how nixbuild's own overlays are named (in the lock, list, provenance)
@@ -38,7 +37,11 @@ class Overlay:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.file.read_bytes()).hexdigest()
+        return hashlib.sha256(self.read()).hexdigest()
+
+    def read(self) -> bytes:
+        return readfile.read_bytes(self.file, self.name if self.origin == "project" else str(self.file),
+                                   hint="an overlay must be a readable file")
 
     @property
     def import_expr(self) -> str:
@@ -50,7 +53,7 @@ class Overlay:
     @property
     def summary(self) -> str:
         """The first line of the header comment after the title, e.g. "What it fixes: …"."""
-        return header(self.file.read_text(encoding="utf-8", errors="replace")).get("summary", "")
+        return header(self.read().decode("utf-8", errors="replace")).get("summary", "")
 
 
 def own_dir() -> Path:
@@ -69,20 +72,28 @@ def own_overlays() -> tuple[Overlay, ...]:
 def project_overlays(project: Project) -> tuple[Overlay, ...]:
     """The files the [nixpkgs] overlays globs match, sorted; each must be a file inside the project."""
     root = project.root
+    key = ("nixpkgs", "overlays")
     found: dict[str, Path] = {}
     for pattern in project.nixpkgs.overlays:
-        matches = sorted(root.glob(pattern))
-        if not matches and not _GLOB_CHARS.search(pattern):
-            raise ConfigError(f"{CONFIG_NAME}: nixpkgs.overlays: {pattern!r} does not exist",
-                              hint="create it (`nixbuild overlay new NAME --attr PKG`) or remove it from the list")
+        literal = not _GLOB_CHARS.search(pattern)
+        try:
+            matches = sorted(root.glob(pattern))
+        except (OSError, ValueError) as exc:
+            raise project.key_error(key, f"{pattern!r} cannot be matched: {exc}",
+                                    hint='e.g. overlays = ["overlays/*.nix"]') from None
+        if not matches and literal:
+            raise project.key_error(key, f"{pattern!r} does not exist",
+                                    hint="create it (`nixbuild overlay new NAME --attr PKG`) or remove it from the list")
         for path in matches:
-            if not path.is_file():
-                continue
+            rel = path.relative_to(root).as_posix()
+            if literal:  # named explicitly: it must be a readable file
+                readfile.regular(path, rel, hint="an overlay must be a readable file")
+            elif not path.is_file():
+                continue  # a directory (or a FIFO …) a glob matched
             resolved = path.resolve()
             if not (root in resolved.parents):
-                raise ConfigError(f"{CONFIG_NAME}: nixpkgs.overlays: {path.relative_to(root).as_posix()!r} "
-                                  "resolves outside the project", hint="overlays must be files inside the project")
-            rel = path.relative_to(root).as_posix()
+                raise project.key_error(key, f"{rel!r} resolves outside the project ({resolved})",
+                                        hint="overlays must be files inside the project; copy it in")
             if rel.split("/", 1)[0] in (".nixbuild", "nixbuild-result"):
                 continue
             found[rel] = path
@@ -111,7 +122,7 @@ def generated_files(project: Project) -> dict[str, bytes]:
     """Files under .nixbuild/: copies of nixbuild's own overlays (when enabled)."""
     if not project.nixpkgs.nixbuild_overlays:
         return {}
-    return {f"{GENERATED_SUBDIR}/{o.file.name}": o.file.read_bytes() for o in own_overlays()}
+    return {f"{GENERATED_SUBDIR}/{o.file.name}": o.read() for o in own_overlays()}
 
 
 _HEADER_FIELD = re.compile(r"#\s*(What it fixes|Targets|Upstream|Test):\s*(.*)")

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from nixbuild import config as config_mod
 from nixbuild import image as image_mod
-from nixbuild import closure, nixexpr, oci, platforms, render
+from nixbuild import closure, oci, pkgset, platforms, render
 from nixbuild import plan as plan_mod
 from nixbuild.builders import all as builders
 from nixbuild.atomicfile import atomic_output, copy_atomic
 from nixbuild.config import Project
-from nixbuild.errors import ConfigError, NixbuildError, NixFailedError, UsageError
+from nixbuild.errors import NixbuildError, NixFailedError, UsageError
 from nixbuild.nix import HOSTPKGS_NIX_CONFIG, DisallowedReferenceError, Log, Nix
 
 RESULT_DIR = "nixbuild-result"
@@ -60,7 +60,7 @@ def load_project(project_dir: Path) -> Project:
 
 def make_nix(project: Project, *, verbose: bool = False, log: Log = lambda line: None) -> Nix:
     extra = HOSTPKGS_NIX_CONFIG if project.nixpkgs.source == "hostpkgs" else ()
-    return Nix(extra_config=extra, verbose=verbose, log=log)
+    return Nix(extra_config=extra, verbose=verbose, log=log, root=project.root)
 
 
 def resolve_target(project: Project, target: str | None) -> str:
@@ -136,37 +136,6 @@ def policy_violation(project: Project, nix: Nix, plan: plan_mod.Plan, exc: Disal
     )
 
 
-def check_extra(project: Project, nix: Nix, plan: plan_mod.Plan) -> None:
-    """[image] extra must name outputs ("openssl.out"), not packages ("openssl")."""
-    if not project.image.extra:
-        return
-    paths = [[e.split("."), e.split(".")[:-1]] for e in project.image.extra]
-    expr = (
-        f"let d = import {nixexpr.absolute_path(str(_generated(project)))} "
-        f"{{ target = {nixexpr.string(plan.target)}; buildSystem = {nixexpr.string(plan.build_system)}; }}; "
-        "pkgs = d.pkgs; lib = pkgs.lib; "
-        "outs = v: if lib.isDerivation v then v.outputs or [ \"out\" ] else null; "
-        "in map (p: let v = lib.attrByPath (builtins.head p) null pkgs; "
-        "parent = lib.attrByPath (builtins.elemAt p 1) null pkgs; "
-        "in { outputs = outs v; parentOutputs = outs parent; }) "
-        + nixexpr.value(paths)
-    )
-    for entry, facts in zip(project.image.extra, nix.eval_expr_json(expr), strict=True):
-        leaf = entry.split(".")[-1]
-        if facts["parentOutputs"] is not None and leaf in facts["parentOutputs"]:
-            continue
-        if facts["outputs"] is not None:
-            choices = ", ".join(f"{entry}.{o}" for o in facts["outputs"] if o != "dev")
-            raise ConfigError(f"{config_mod.CONFIG_NAME}: image.extra: {entry!r} is a package, not an output",
-                              hint=f"name the outputs the image needs: {choices}")
-        if facts["parentOutputs"] is not None:
-            parent = entry.rsplit(".", 1)[0]
-            raise ConfigError(f"{config_mod.CONFIG_NAME}: image.extra: {parent} has no output {leaf!r}",
-                              hint="its outputs: " + ", ".join(facts["parentOutputs"]))
-        raise ConfigError(f"{config_mod.CONFIG_NAME}: image.extra: {entry!r} is not in the package set",
-                          hint="use a package-set attribute path with an output, e.g. \"openssl.out\"")
-
-
 def allow(project: Project, entries: tuple[str, ...]) -> Project:
     """The project with some closure-policy entries lifted for this run."""
     for entry in entries:
@@ -180,6 +149,7 @@ def allow(project: Project, entries: tuple[str, ...]) -> Project:
 def build(project: Project, nix: Nix, target: str, output: object = None) -> BuildOutcome:
     generate(project)
     plan = plan_target(nix, target)
+    pkgset.check(project, nix, plan)
     builder = builders.of(project.package)
     artifact = builder.produce(project, nix, plan, _generated(project), run=True, output=output)
     if artifact is not None:
@@ -199,8 +169,8 @@ def image(
     if not generated:
         generate(project)
     plan = plan_target(nix, target)
+    pkgset.check(project, nix, plan)
     builders.of(project.package).produce(project, nix, plan, _generated(project), run=build_first, output=output)
-    check_extra(project, nix, plan)
     outdir = result_dir(project, target)
     try:
         result = nix.build(_generated(project), "image", out_link=outdir / "stream", argstrs=argstrs(plan))

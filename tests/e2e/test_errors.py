@@ -42,14 +42,21 @@ def test_build_failure_exits_4_naming_the_derivation_and_log(tmp_path: Path) -> 
     assert not (project / "nixbuild-result" / "x86_64-linux" / "hello-1.0.0.tar").exists()
 
 
-def test_evaluation_failure_exits_4(tmp_path: Path) -> None:
+def test_evaluation_failure_exits_4_in_one_line_nix_output_only_with_v(tmp_path: Path) -> None:
     project = copy_example("hello-c", tmp_path)
+    broken = tmp_path / "broken-nixpkgs"
+    broken.mkdir()
+    (broken / "default.nix").write_text('{ ... }:\n\nthrow "this nixpkgs is broken"\n')
     toml = project / "nixbuild.toml"
-    toml.write_text(toml.read_text().replace('source = "hostpkgs"', f'source = "path:{tmp_path / "no-nixpkgs"}"'))
+    toml.write_text(toml.read_text().replace('source = "hostpkgs"', f'source = "path:{broken}"'))
     result = nixbuild("image", "-C", str(project))
     assert result.returncode == 4
     line = assert_one_error_line(result.stderr)
-    assert "no-nixpkgs" in line or "no-nixpkgs" in result.stderr
+    assert "this nixpkgs is broken" in line
+    assert result.stderr.count("this nixpkgs is broken") == 1, result.stderr  # Nix's own lines only with -v
+    verbose = nixbuild("image", "-v", "-C", str(project))
+    assert verbose.returncode == 4
+    assert "\nerror: this nixpkgs is broken" in verbose.stderr  # Nix's own line, as Nix prints it
 
 
 def test_failing_shell_build_exits_5(tmp_path: Path) -> None:
@@ -95,3 +102,74 @@ def test_channel_without_nixpkgs_says_how_to_get_one(tmp_path: Path) -> None:
     line = assert_one_error_line(result.stderr)
     assert "file 'nixpkgs' was not found in the Nix search path" in line
     assert "NIX_PATH" in line and "nixbuild lock" in line
+
+
+def _edit(project: Path, old: str, new: str) -> None:
+    toml = project / "nixbuild.toml"
+    text = toml.read_text()
+    assert old in text
+    toml.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected", "hint"),
+    [
+        ('builder = "c"', 'builder = "c"\ninputs = ["zlibb"]',
+         "nixbuild.toml:8: package.inputs: 'zlibb' is not in the package set", "did you mean 'zlib'"),
+        ('builder = "c"', 'builder = "c"\ninputs = ["stdenv.cx"]',
+         "nixbuild.toml:8: package.inputs: 'stdenv.cx' is not in the package set", "did you mean 'stdenv.cc'"),
+        ("[image]\n", '[image]\nforbid = ["bsh", "@dev"]\n',
+         "nixbuild.toml:11: image.forbid: 'bsh' is not in the package set", "did you mean 'bash'"),
+        ("[image]\n", '[image]\nforbid = ["nosuchattr"]\n',
+         "nixbuild.toml:11: image.forbid: 'nosuchattr' is not in the package set", "name a package-set attribute"),
+        ("[image]\n", '[image]\nextra = ["zlib"]\n',
+         "nixbuild.toml:11: image.extra: 'zlib' is a package, not an output", "zlib.out"),
+    ],
+)
+def test_a_name_only_the_package_set_can_refuse_is_exit_2_with_its_key_and_close_matches(
+        tmp_path: Path, old: str, new: str, expected: str, hint: str) -> None:
+    project = copy_example("hello-c", tmp_path)
+    _edit(project, old, new)
+    result = nixbuild("image", "-C", str(project))
+    assert result.returncode == 2, result.stderr
+    line = assert_one_error_line(result.stderr)
+    assert result.stderr.strip() == line  # nothing else: no progress, no Nix output
+    assert f"nixbuild: error: {expected}" in line and hint in line
+    assert not (project / "nixbuild-result" / "x86_64-linux" / "hello-1.0.0.tar").exists()
+
+
+def test_overlay_that_does_not_parse_names_its_file_and_line(tmp_path: Path) -> None:
+    project = copy_example("hello-c", tmp_path)
+    _edit(project, 'source = "hostpkgs"', 'source = "hostpkgs"\noverlays = ["overlays/*.nix"]')
+    (project / "overlays").mkdir()
+    (project / "overlays" / "fix.nix").write_text("final: prev: {\n  hello = 1;;\n}\n")
+    result = nixbuild("image", "-C", str(project))
+    assert result.returncode == 4
+    line = assert_one_error_line(result.stderr)
+    assert "overlays/fix.nix:2: syntax error, unexpected ';'" in line
+    assert result.stderr.strip() == line
+
+
+def test_shell_mode_nix_errors_are_one_line_not_nix_output(tmp_path: Path) -> None:
+    """nix-shell's own evaluation errors went to stderr raw before nixbuild's line."""
+    project = copy_example("hello-c-shell", tmp_path)
+    _edit(project, 'source = "hostpkgs"', 'source = "channel"')
+    env = nix_env()
+    env.pop("NIX_PATH", None)
+    result = nixbuild("image", "-C", str(project), env=env)
+    assert result.returncode == 4
+    line = assert_one_error_line(result.stderr)
+    assert ".nixbuild/pkgs.nix:" in line and "file 'nixpkgs' was not found" in line
+    assert result.stderr.strip() == line, result.stderr
+
+
+def test_symlinked_overlay_outside_the_project_names_the_config_line(tmp_path: Path) -> None:
+    project = copy_example("hello-c", tmp_path)
+    _edit(project, 'source = "hostpkgs"', 'source = "hostpkgs"\noverlays = ["overlays/*.nix"]')
+    (project / "overlays").mkdir()
+    (tmp_path / "elsewhere.nix").write_text("final: prev: { }\n")
+    (project / "overlays" / "x.nix").symlink_to(tmp_path / "elsewhere.nix")
+    result = nixbuild("image", "-C", str(project))
+    assert result.returncode == 2
+    line = assert_one_error_line(result.stderr)
+    assert "nixbuild.toml:21: nixpkgs.overlays: 'overlays/x.nix' resolves outside the project" in line
