@@ -23,6 +23,7 @@ from typing import IO, Any, Protocol
 
 from nixbuild import nixexpr
 from nixbuild.errors import BuildCommandError, NixbuildError, NixFailedError, NixMissingError
+from nixbuild.atomicfile import make_dirs
 
 # Settings the offline hostpkgs set needs: no binary cache (there is none),
 # the sandbox on, and the host's /usr visible to builders (hostpkgs builds
@@ -364,7 +365,7 @@ class Nix:
     # -- building -------------------------------------------------------------
 
     def build(self, file: Path, attr: str, *, out_link: Path, argstrs: Mapping[str, str] = {}) -> BuildResult:
-        out_link.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(out_link.parent)
         if out_link.exists() and not out_link.is_symlink():
             raise NixbuildError(f"{out_link} exists and is not a Nix result link",
                                 hint="remove it (nixbuild keeps result links there) and re-run")

@@ -13,13 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from nixbuild.atomicfile import replace_dir
+from nixbuild.atomicfile import claimed_temp, replace_dir
 from nixbuild.platforms import Platform
 
 MT_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -97,9 +95,7 @@ def _add_image(blobs: _Blobs, archive: Path) -> tuple[str, int]:
 
 def write_index(images: list[tuple[Platform, Path]], dest: Path, tag: str) -> IndexResult:
     """Write the OCI layout ``dest`` (replaced atomically) with one manifest per platform."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".oci-", dir=dest.parent))
-    try:
+    with claimed_temp(dest.parent, ".oci-", directory=True) as tmp:
         blobs = _Blobs(tmp)
         manifests, entries = [], []
         for plat, archive in images:
@@ -119,7 +115,4 @@ def write_index(images: list[tuple[Platform, Path]], dest: Path, tag: str) -> In
         (tmp / "index.json").write_bytes(_dump(top))
         (tmp / "oci-layout").write_bytes(_dump({"imageLayoutVersion": "1.0.0"}))
         replace_dir(tmp, dest)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return IndexResult(layout=dest, tag=tag, index_digest=index_digest, entries=tuple(entries))

@@ -21,13 +21,13 @@ import json
 import os
 import re
 import shlex
-import shutil
 import tarfile
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from nixbuild.atomicfile import claimed_temp
 from nixbuild.errors import RegistryError
 from nixbuild.nix import CommandResult, Runner, run_subprocess
 
@@ -151,9 +151,7 @@ class Containers:
         """docker-archive → OCI layout directory (``oci``) or OCI archive (``oci-archive``), atomically."""
         if fmt not in FORMATS:
             raise RegistryError(f"unknown output format {fmt!r}", hint="one of: " + ", ".join(FORMATS))
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent))
-        try:
+        with claimed_temp(output.parent, f".{output.name}.", ".tmp", directory=True) as tmp:
             staged = tmp / output.name
             self._skopeo_copy([], f"docker-archive:{archive}", f"{fmt}:{staged}:{tag}",
                               what=f"converting {archive.name} to {fmt}")
@@ -162,8 +160,6 @@ class Containers:
                 old = tmp / "old"
                 os.rename(output, old)
             os.replace(staged, output)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
         return ConvertResult(path=output, format=fmt, tag=tag, manifest_digest=digest)
 
     def manifest_digest(self, archive: Path, *, tag: str) -> str:

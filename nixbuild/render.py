@@ -9,8 +9,6 @@ leave a complete one.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import jinja2
 from nixbuild import __version__, nixexpr, platforms, sourcedate
 from nixbuild import lock, overlays
 from nixbuild.builders import all as builders
-from nixbuild.atomicfile import replace_dir
+from nixbuild.atomicfile import claimed_temp, replace_dir
 from nixbuild.config import CONFIG_NAME, Project
 from nixbuild.nixexpr import Raw
 from nixbuild.resources import nix_dir
@@ -228,15 +226,11 @@ def write(project: Project, dry_run: bool = False) -> RenderReport:
     report = RenderReport(directory=directory, changes=changes)
     if dry_run or not report.changed:
         return report
-    tmp = Path(tempfile.mkdtemp(prefix=".nixbuild.new-", dir=project.root))
-    try:
+    with claimed_temp(project.root, ".nixbuild.new-", directory=True) as tmp:
         for rel, content in files.items():
             target = tmp / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
         os.chmod(tmp, 0o755)
         replace_dir(tmp, directory)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return report
