@@ -41,6 +41,7 @@ COMMANDS = {
     "lock": 'Write nixbuild.lock: the nixpkgs pin (source = "lock") and the hash of every overlay.',
     "update": "Move the nixpkgs pin (re-fetch the locked URL, or pin --url/--from) and show what changed.",
     "overlay": "List, scaffold, check and prune the overlays applied to the package set.",
+    "init": "Write nixbuild.toml for an existing source tree, saying what it detected and why.",
 }
 
 

@@ -15,6 +15,9 @@ BUILDERS: dict[str, Builder] = {
     shell.NAME: shell,  # type: ignore[dict-item]
 }
 DEFAULT = c.NAME
+# `nixbuild init` asks these builders, in this order (the most specific marker
+# first), whether a tree is theirs; the others are chosen only with --builder.
+DETECTION_ORDER: tuple[str, ...] = (c.NAME,)
 
 
 def of(pkg: Package) -> Builder:

@@ -6,6 +6,7 @@ modules against this protocol.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -13,6 +14,19 @@ if TYPE_CHECKING:
     from nixbuild import plan as plan_mod
     from nixbuild.config import Package, Project, Reader
     from nixbuild.nix import Nix
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What a builder found in a source tree (``nixbuild init``): enough for a
+    nixbuild.toml, and why — every guess says what it was read from."""
+
+    builder: str
+    name: str | None  # from the project's own metadata; None: init uses the directory's name
+    version: str | None  # None: not found in the project's metadata
+    program: str | None  # the program in bin/; None: the package name
+    evidence: tuple[str, ...]  # "CMakeLists.txt: project(hello VERSION 1.2)", one line each
+    package: dict[str, Any] = field(default_factory=dict)  # this builder's own [package] keys
 
 
 class Builder(Protocol):
@@ -38,6 +52,10 @@ class Builder(Protocol):
 
     def serial_targets(self, pkg: Package) -> bool:
         """Whether builds for different targets write the same files and must not overlap."""
+
+    def detect(self, root: Path) -> Detection | None:
+        """Whether the tree at ``root`` is built by this builder (``nixbuild init``):
+        what it found and why, or None. Only reads files; never runs the project."""
 
     def clean_copy(self, project: Project, copy: Path, target: str) -> None:
         """Remove from a copy of the project what this builder's last build left in it

@@ -6,11 +6,13 @@ output so that ``out`` (docs, …) stays out of the image.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nixbuild import nixexpr
+from nixbuild.builders.base import Detection
 from nixbuild.nixexpr import Raw
 
 if TYPE_CHECKING:
@@ -68,3 +70,57 @@ def serial_targets(pkg: Package) -> bool:
 
 def clean_copy(project: Project, copy: Path, target: str) -> None:
     pass  # nix-build writes nothing into the project
+
+
+# -- nixbuild init ---------------------------------------------------------------
+
+_MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
+# An install recipe's destination in bin/: $(PREFIX)/bin/NAME, $(DESTDIR)$(bindir)/NAME, …
+_INSTALLS_BIN = re.compile(
+    r"(?:\$[({](?:DESTDIR|PREFIX|prefix|BINDIR|bindir|exec_prefix)[)}])+(?:/bin)?/([A-Za-z0-9._+-]+)\s*$")
+_AC_INIT = re.compile(r"AC_INIT\(\s*\[?([^],)]+?)\]?\s*,\s*\[?([^],)]+?)\]?\s*[,)]")
+_PACKAGE_VAR = re.compile(r"^PACKAGE_(NAME|VERSION)='([^']*)'", re.MULTILINE)
+
+
+def detect(root: Path) -> Detection | None:
+    """A tree with a Makefile (or an autotools ``configure``) is a ``c`` project:
+    stdenv runs ``configure --prefix=$out`` when there is one, then make and make install."""
+    makefile = next((root / n for n in _MAKEFILES if (root / n).is_file()), None)
+    configure = root / "configure"
+    if makefile is None and not configure.is_file():
+        return None
+    evidence: list[str] = []
+    name = version = program = None
+    if configure.is_file():
+        evidence.append("configure: an autotools configure script (stdenv runs it with --prefix=$out)")
+        ac = root / "configure.ac"
+        found = _AC_INIT.search(_read(ac)) if ac.is_file() else None
+        if found:
+            name, version = found.group(1).strip(), found.group(2).strip()
+            evidence.append(f"configure.ac: AC_INIT({name}, {version})")
+        else:
+            found_vars = dict(_PACKAGE_VAR.findall(_read(configure)))
+            name, version = found_vars.get("NAME") or None, found_vars.get("VERSION") or None
+            if name or version:
+                evidence.append(f"configure: PACKAGE_NAME={name!r} PACKAGE_VERSION={version!r}")
+    if makefile is not None:
+        text = _read(makefile)
+        evidence.append(f"{makefile.name}: built with make, installed with make install PREFIX=$out")
+        if not re.search(r"^install\s*:", text, re.MULTILINE):
+            evidence.append(f"{makefile.name}: has no install target (make install will fail): "
+                            "add one, or choose --builder shell")
+        for number, line in enumerate(text.splitlines(), start=1):
+            found_bin = _INSTALLS_BIN.search(line) if line.startswith("\t") else None
+            if found_bin:
+                program = found_bin.group(1)
+                evidence.append(f"{makefile.name}:{number}: installs bin/{program}")
+                break
+    return Detection(builder=NAME, name=name, version=version, program=program, evidence=tuple(evidence),
+                     package={"outputs": list(DEFAULT_OUTPUTS)})
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""

@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from nixbuild import elf, nixexpr, platforms
+from nixbuild.builders.base import Detection
 from nixbuild.errors import BuildCommandError, UsageError
 
 if TYPE_CHECKING:
@@ -127,3 +128,17 @@ def clean_copy(project: Project, copy: Path, target: str) -> None:
     artifact = copy / artifact_path(project, target)
     if artifact.is_file() or artifact.is_symlink():
         artifact.unlink()
+
+
+def detect(root: Path) -> Detection | None:
+    """Shell mode is never guessed (``nixbuild init`` picks it only with --builder shell):
+    its build command and artifact are the user's. The guess offered then is make and the
+    program a Makefile installs, to edit."""
+    from nixbuild.builders import c
+
+    found = c.detect(root)
+    program = found.program if found else None
+    evidence = ("--builder shell: build = \"make\", artifact = the program (edit both to your build)",)
+    return Detection(builder=NAME, name=found.name if found else None, version=found.version if found else None,
+                     program=program, evidence=evidence,
+                     package={"build": "make", "artifact": program or "app"})
