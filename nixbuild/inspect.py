@@ -97,6 +97,11 @@ def _serialise(node: _Node, sink: _NarSink, layer: tarfile.TarFile) -> None:
     sink.string(b")")
 
 
+def _is_empty(node: _Node) -> bool:
+    """A directory whose tree holds no file and no symlink (e.g. an output the build installed nothing into)."""
+    return node.kind == "directory" and all(_is_empty(child) for child in (node.children or {}).values())
+
+
 @dataclass(frozen=True)
 class LayerPath:
     """A store path as found in the archive."""
@@ -106,6 +111,7 @@ class LayerPath:
     nar_size: int
     nar_sha256: str  # hex
     references: tuple[str, ...]  # other image store paths whose hash occurs in it
+    empty: bool = False  # a directory tree without a single file or symlink
 
 
 @dataclass(frozen=True)
@@ -189,7 +195,8 @@ def read_contents(file: Path, info: ImageInfo) -> ArchiveContents:
                 sink.scan_for([h for p, h in hash_of.items() if p != store_path])
                 _serialise(node, sink, layer)
                 refs = tuple(sorted(path_of_hash[h] for h in sink.hashes))
-                found[store_path] = LayerPath(store_path, index, sink.size, sink.sha.hexdigest(), refs)
+                found[store_path] = LayerPath(store_path, index, sink.size, sink.sha.hexdigest(), refs,
+                                              _is_empty(node))
     except (tarfile.TarError, KeyError, OSError) as exc:
         raise NixbuildError(f"{file}: not a readable docker-archive ({exc})") from None
     return ArchiveContents(paths=found, links=tuple(sorted(links & all_paths)))
@@ -205,6 +212,7 @@ class Entry:
     package: str  # name-version, e.g. "openssl-3.0.19"
     output: str  # "out", "bin", "lib", …
     source: str  # "store": size and references from the Nix store; "layer": recomputed from the archive
+    empty: bool = False  # an empty directory: e.g. an output the build installed nothing into
 
 
 @dataclass(frozen=True)
@@ -221,6 +229,11 @@ class Inspection:
     @property
     def closure_size(self) -> int:
         return sum(e.size for e in self.entries)
+
+    @property
+    def empty(self) -> tuple[Entry, ...]:
+        """Store paths that are empty directories (an output the build installed nothing into)."""
+        return tuple(e for e in self.entries if e.empty)
 
     def sizes(self) -> dict[str, int]:
         return {e.path: e.size for e in self.entries}
@@ -265,7 +278,7 @@ def inspect_archive(file: Path, nix: Nix | None) -> Inspection:
             infos[path] = PathInfo(path, found.nar_size, "sha256:" + found.nar_sha256, found.references)
             source = "layer"
         package, output = closure.package_output(path)
-        entries.append(Entry(path, infos[path].nar_size, found.layer, package, output, source))
+        entries.append(Entry(path, infos[path].nar_size, found.layer, package, output, source, found.empty))
     graph = closure.Graph(infos)
     entry_root = closure.entrypoint_root(info.config.get("Entrypoint"))
     roots: list[str] = [entry_root] if entry_root in infos else []

@@ -1,7 +1,10 @@
 """builder = "c": a make-based C project built hermetically by ``stdenv.mkDerivation``.
 
-make, then ``make install PREFIX=$out``; the program moves to the ``bin``
-output so that ``out`` (docs, …) stays out of the image.
+make, then make install, with make called the way nixpkgs packages call it
+for cross builds (the target's CC, AR, … in makeFlags; PREFIX and prefix =
+$out; DESTDIR a staging directory whose contents move into the outputs); the
+program moves to the ``bin`` output so that ``out`` (docs, …) stays out of
+the image. [package] make-flags, install-flags and make-target cover the rest.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
     from nixbuild.nix import Nix
 
 NAME = "c"
-KEYS = frozenset({"make-flags"})
+KEYS = frozenset({"make-flags", "install-flags", "make-target"})
 DEFAULT_OUTPUTS = ("bin",)
 TEMPLATE = "package-c.nix.j2"
 OUTPUTS = ("bin", "lib", "out")  # the outputs this builder makes
@@ -29,15 +32,23 @@ OUTPUTS = ("bin", "lib", "out")  # the outputs this builder makes
 
 @dataclass(frozen=True)
 class Options:
-    make_flags: tuple[str, ...] = ()
+    make_flags: tuple[str, ...] = ()  # every make call (makeFlags)
+    install_flags: tuple[str, ...] = ()  # make install only (installFlags)
+    make_target: str | None = None  # the build's target instead of the Makefile's first (buildFlags)
 
 
 def options(r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ...]) -> Options:
-    make_flags = r.str_list("package", table, "make-flags", ()) or ()
+    s = "package"
     for out in outputs:
         if out not in OUTPUTS:
-            raise r.error(("package", "outputs"), f"builder \"c\" makes the outputs bin, lib and out, not {out!r}")
-    return Options(make_flags=tuple(make_flags))
+            raise r.error((s, "outputs"), f"builder \"c\" makes the outputs bin, lib and out, not {out!r}")
+    make_flags = r.str_list(s, table, "make-flags", ()) or ()
+    install_flags = r.str_list(s, table, "install-flags", ()) or ()
+    make_target = r.get(s, table, "make-target", str)
+    if make_target is not None and (not make_target.strip() or make_target.startswith("-")):
+        raise r.error((s, "make-target"), f"{make_target!r} is not a make target",
+                      hint='name one target, e.g. make-target = "all"; options go in make-flags')
+    return Options(make_flags=tuple(make_flags), install_flags=tuple(install_flags), make_target=make_target)
 
 
 def package_args(pkg: Package) -> str:
@@ -54,7 +65,9 @@ def render_context(project: Project) -> dict[str, object]:
         "src_expr": nixexpr.project_path(pkg.src),
         "source_name": f"{pkg.name}-{pkg.version}-source",
         "drv_outputs": drv_outputs,
-        "make_flags": ["PREFIX=$(out)", *pkg.options.make_flags],
+        "make_flags": list(pkg.options.make_flags),
+        "install_flags": list(pkg.options.install_flags),
+        "build_flags": [pkg.options.make_target] if pkg.options.make_target else [],
         "move_outputs": [o for o in drv_outputs if o != "out"],
     }
 

@@ -30,7 +30,7 @@ def inspection_dict(ins: inspect_mod.Inspection, tree: bool) -> dict[str, object
                    for i, layer in enumerate(info.layers)],
         "store_paths": [{"path": e.path, "size": e.size, "layer": e.layer, "package": e.package,
                          "output": e.output, "references": list(ins.graph.infos[e.path].references),
-                         "source": e.source} for e in ins.entries],
+                         "source": e.source, "empty": e.empty} for e in ins.entries],
     }
     if tree:
         data["tree"] = {root: ins.graph.tree(root) for root in ins.roots}
@@ -41,8 +41,9 @@ def inspection_text(ins: inspect_mod.Inspection, tree: bool) -> str:
     info = ins.info
     rows = [("SIZE", "LAYER", "PACKAGE", "OUTPUT", "STORE PATH")]
     for e in ins.entries:
-        rows.append((human_size(e.size), str(e.layer), e.package, e.output,
-                     e.path + ("" if e.source == "store" else "  (not in the local store; size from the layer)")))
+        note = ("  (empty)" if e.empty else "") + (
+            "" if e.source == "store" else "  (not in the local store; size from the layer)")
+        rows.append((human_size(e.size), str(e.layer), e.package, e.output, e.path + note))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = [f"image:       {info.path}" + (f" ({info.repo_tags[0]})" if info.repo_tags else ""),
              f"entrypoint:  {' '.join(info.config.get('Entrypoint') or [])}"]
@@ -52,6 +53,9 @@ def inspection_text(ins: inspect_mod.Inspection, tree: bool) -> str:
     ratio = f", image/closure {info.size / closure_size:.3f}" if closure_size else ""
     lines.append(f"total: {len(ins.entries)} store paths, closure {human_size(closure_size)} ({closure_size} bytes); "
                  f"image {human_size(info.size)} ({info.size} bytes), {len(info.layers)} layers{ratio}")
+    for e in ins.empty:
+        lines.append(f"empty: {closure.short(e.path)} (output {e.output} of {e.package}) holds no file: "
+                     "the build installed nothing into it")
     if tree:
         for root in ins.roots:
             label = "entrypoint" if root == ins.entrypoint else "contents root"

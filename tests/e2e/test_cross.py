@@ -13,12 +13,10 @@ import pytest
 
 from nixbuild import elf, platforms
 from tests.conftest import copy_example, nixbuild, run
-from tests.e2e.tools import skopeo_inspect, store_paths_in, unpack
+from tests.e2e.tools import run_entrypoint, skopeo_inspect, store_paths_in, unpack
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
 
-QEMU = {"aarch64-linux": "qemu-aarch64-static", "riscv64-linux": "qemu-riscv64-static",
-        "armv7l-linux": "qemu-arm-static"}
 TARGETS = ["x86_64-linux", "aarch64-linux", "riscv64-linux", "armv7l-linux", "x86_64-linux-static"]
 
 
@@ -62,22 +60,7 @@ def test_image_is_for_the_target(all_targets, target: str, tmp_path: Path) -> No
 @pytest.mark.parametrize("target", ["aarch64-linux", "riscv64-linux", "armv7l-linux", "x86_64-linux-static"])
 def test_binary_runs_from_the_rootfs_under_qemu(all_targets, target: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     project, by_target, index = all_targets
-    archive = Path(by_target[target]["image"])
-    config = skopeo_inspect(archive, config=True)["config"]
-    rootfs = unpack(archive, tmp_path)
-    argv = [*config["Entrypoint"], "--check"]
-    bind: list[str] = []
-    if target in QEMU:
-        qemu = run(["sh", "-c", f"command -v {QEMU[target]}"]).stdout.strip()
-        bind = ["--ro-bind", qemu, "/qemu"]
-        argv = ["/qemu", *argv]
-    args = ["bwrap", "--bind", str(rootfs), "/", *bind, "--proc", "/proc", "--dev", "/dev", "--unshare-all",
-            "--die-with-parent", "--clearenv", "--unshare-user", "--uid", "65532", "--gid", "65532",
-            "--chdir", config["WorkingDir"]]
-    for item in config["Env"]:
-        key, _, value = item.partition("=")
-        args += ["--setenv", key, value]
-    out = run([*args, *argv]).stdout
+    out = run_entrypoint(Path(by_target[target]["image"]), tmp_path, target, ["--check"])
     assert out.splitlines() == ["Hello from nixbuild!", "uid=65532 gid=65532", "certs=readable", "tmp=writable"]
 
 

@@ -48,3 +48,24 @@ def test_a_key_of_another_builder_is_refused_with_its_line(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as info:
         config.load(tmp_path)
     assert info.value.message == 'nixbuild.toml:6: package.make-flags: only applies to builder = "c", not \'shell\''
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ('make-target = "-k"\n', "nixbuild.toml:3: package.make-target: '-k' is not a make target"),
+    ('make-target = " "\n', "nixbuild.toml:3: package.make-target: ' ' is not a make target"),
+    ('install-flags = "DESTDIR=x"\n', "nixbuild.toml:3: package.install-flags: must be a list, not a string"),
+    ('outputs = ["bin", "man"]\n', "nixbuild.toml:3: package.outputs: builder \"c\" makes the outputs bin, lib and out"),
+])
+def test_c_builder_keys_are_validated(tmp_path: Path, extra: str, expected: str) -> None:
+    (tmp_path / "nixbuild.toml").write_text('[package]\nname = "a"\n' + extra)
+    with pytest.raises(ConfigError) as info:
+        config.load(tmp_path)
+    assert info.value.message.startswith(expected)
+
+
+def test_c_builder_keys_reach_the_package(tmp_path: Path) -> None:
+    (tmp_path / "nixbuild.toml").write_text('[package]\nname = "a"\nmake-flags = ["CFLAGS=-O2 -g"]\n'
+                                            'install-flags = ["INSTALL_ROOT=$(out)"]\nmake-target = "build"\n')
+    options = config.load(tmp_path).package.options
+    assert (options.make_flags, options.install_flags, options.make_target) == (
+        ("CFLAGS=-O2 -g",), ("INSTALL_ROOT=$(out)",), "build")

@@ -33,10 +33,12 @@ let
   pkgs = real // { callPackage = f: auto: args: args; };
   package = { bin = "/nix/store/b-bin"; out = "/nix/store/b"; outputs = [ "bin" "out" ]; };
   image = import ./image.nix { inherit pkgs package; architecture = "amd64"; };
-  c = import ./package.nix { stdenv = { mkDerivation = a: a; }; };
+  c = import ./package.nix { stdenv = { mkDerivation = a: a; cc.targetPrefix = "x-"; }; };
 in {
   inherit (image) env labels cmd workdir entrypoint osRelease;
   makeFlags = c.makeFlags;
+  installFlags = c.installFlags;
+  buildFlags = c.buildFlags or [ ];
   program = c.meta.mainProgram;
 }
 """
@@ -59,14 +61,18 @@ def read_back(root: Path) -> dict:  # type: ignore[type-arg]
     entry=st.lists(strings, max_size=2),
     workdir=strings,
     flags=st.lists(strings, max_size=3),
+    install_flags=st.lists(strings, max_size=2),
+    make_target=strings.filter(lambda s: s.strip() != "" and not s.startswith("-")),
     program=strings.filter(lambda s: "/" not in s),
 )
-def test_every_string_field_reads_back_identical(tmp_path: Path, env, labels, cmd, entry, workdir, flags, program):  # type: ignore[no-untyped-def]
+def test_every_string_field_reads_back_identical(tmp_path: Path, env, labels, cmd, entry, workdir, flags,  # type: ignore[no-untyped-def]
+                                                 install_flags, make_target, program):
     root = tmp_path / "p"
     root.mkdir(exist_ok=True)
     (root / "nixbuild.toml").write_text("")
     data = {
-        "package": {"name": "app", "version": "1.0", "builder": "c", "make-flags": flags, "program": program},
+        "package": {"name": "app", "version": "1.0", "builder": "c", "make-flags": flags, "program": program,
+                    "install-flags": install_flags, "make-target": make_target},
         "image": {"env": env, "labels": labels, "cmd": cmd, "entrypoint": ["/bin/x", *entry],
                   "workdir": "/" + workdir},
         "nixpkgs": {"source": "hostpkgs"},
@@ -79,6 +85,10 @@ def test_every_string_field_reads_back_identical(tmp_path: Path, env, labels, cm
     assert got["cmd"] == cmd
     assert got["entrypoint"] == ["/bin/x", *entry]
     assert got["workdir"] == "/" + workdir
-    assert got["makeFlags"] == ["PREFIX=$(out)", *flags]
+    fixed = ["CC=x-cc", "CXX=x-c++", "AR=x-ar", "RANLIB=x-ranlib", "LD=x-ld", "STRIP=x-strip",
+             "PKG_CONFIG=x-pkg-config", "PREFIX=$(out)", "prefix=$(out)"]
+    assert got["makeFlags"] == [*fixed, *flags]
+    assert got["installFlags"] == ["DESTDIR=$(NIX_BUILD_TOP)/destdir", *install_flags]
+    assert got["buildFlags"] == [make_target]
     assert got["program"] == program
     assert "NAME=\"app\"" in got["osRelease"]
