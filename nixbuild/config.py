@@ -51,8 +51,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SCHEMA: dict[str, dict[str, str]] = {
     "package": {
         "name": "string", "version": "string", "src": "string", "builder": "string", "outputs": "string list",
-        "program": "string", "make-flags": "string list", "inputs": "string list", "build": "string",
-        "artifact": "string",
+        "program": "string", "inputs": "string list",
+        # and each builder's own keys (builders/<name>.py SCHEMA)
+        **{key: kind for b in builders.BUILDERS.values() for key, kind in b.SCHEMA.items()},
     },
     "image": {
         "name": "string", "tag": "string", "entrypoint": "string list", "cmd": "string list",
@@ -351,7 +352,7 @@ def _check_store_names(r: Reader, package: Package, image: Image) -> None:
 def _package(r: Reader, root: Path) -> Package:
     s = "package"
     builder_keys = frozenset().union(*(b.KEYS for b in builders.BUILDERS.values()))
-    t = r.table(s, set(SCHEMA[s]) | builder_keys)
+    t = r.table(s)
     if not t:
         raise r.error((s,), "is required", hint="add a [package] table with at least `name`")
     name = r.check(s, "name", r.get(s, t, "name", str, required=True), _PKG_NAME, "package name")

@@ -31,7 +31,8 @@ class Detection:
 
 class Builder(Protocol):
     NAME: str  # the value of [package] builder
-    KEYS: frozenset[str]  # [package] keys that only this builder reads
+    SCHEMA: dict[str, str]  # [package] keys that only this builder reads → their kind, as config.SCHEMA
+    KEYS: frozenset[str]  # frozenset(SCHEMA)
     DEFAULT_OUTPUTS: tuple[str, ...]  # [package] outputs when the config names none
     TEMPLATE: str  # the template of .nixbuild/package.nix, in nixbuild/templates/
 

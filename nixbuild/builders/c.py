@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from nixbuild.nix import Nix
 
 NAME = "c"
-KEYS = frozenset({"make-flags", "install-flags", "make-target"})
+SCHEMA = {"make-flags": "string list", "install-flags": "string list", "make-target": "string"}
+KEYS = frozenset(SCHEMA)
 DEFAULT_OUTPUTS = ("bin",)
 TEMPLATE = "package-c.nix.j2"
 OUTPUTS = ("bin", "lib", "out")  # the outputs this builder makes

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from nixbuild.nix import Nix
 
 NAME = "shell"
-KEYS = frozenset({"build", "artifact"})
+SCHEMA = {"build": "string", "artifact": "string"}
+KEYS = frozenset(SCHEMA)
 DEFAULT_OUTPUTS = ("out",)
 TEMPLATE = "package-shell.nix.j2"
 
