@@ -8,8 +8,9 @@ Two independent checks per target, after a normal image build:
    non-deterministic build, because a second ``nix-build`` of an unchanged
    derivation is a cache hit. The kept rebuild (``OUTPUT.check``) is compared
    file by file with the original.
-2. A second full image build of a copy of the project in a fresh temporary
-   directory, with a different ``TMPDIR``; the two docker-archives are compared
+2. A second full image build of a clean copy of the project (in a git work
+   tree: the tracked files; see ``vcs.py``) in a fresh temporary directory,
+   with a different ``TMPDIR``; the two docker-archives are compared
    (manifest, config, layer digests), and a differing layer member by member.
    This catches what depends on where the project lives (a shell build that
    embeds its working directory, an absolute path in generated code).
@@ -29,7 +30,9 @@ from pathlib import Path
 
 from nixbuild import config as config_mod
 from nixbuild import image as image_mod
-from nixbuild import pipeline
+from nixbuild import lock as lock_mod
+from nixbuild import overlays as overlays_mod
+from nixbuild import pipeline, vcs
 from nixbuild.builders import all as builders
 from nixbuild.config import Project
 from nixbuild.errors import EXIT_FAILURE, NixbuildError
@@ -162,11 +165,30 @@ def _copy_ignore(root: Path):  # type: ignore[no-untyped-def]
 
 
 def copy_project(project: Project, dest: Path, target: str) -> Path:
-    """The project without nixbuild's outputs (and without a shell build's artifact) at dest/NAME."""
+    """A clean copy of the project at dest/NAME: in a git work tree the tracked files
+    plus the files that define the build (nixbuild.toml, nixbuild.lock, the overlays),
+    elsewhere the tree without nixbuild's outputs; never a shell build's artifact."""
     copy = dest / project.root.name
-    shutil.copytree(project.root, copy, symlinks=True, ignore=_copy_ignore(project.root))
+    tracked = vcs.tracked_files(project.root)
+    if tracked is None:
+        shutil.copytree(project.root, copy, symlinks=True, ignore=_copy_ignore(project.root))
+    else:
+        copy.mkdir(parents=True)
+        for name in sorted({*tracked, *_build_definition(project)}):
+            source, target_path = project.root / name, copy / name
+            if not (source.is_file() or source.is_symlink()):
+                continue  # tracked but deleted in the work tree, as the first build saw it
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target_path, follow_symlinks=False)
     builders.of(project.package).clean_copy(project, copy, target)  # the second build must produce it again
     return copy
+
+
+def _build_definition(project: Project) -> list[str]:
+    """The files nixbuild itself reads to build, relative to the project, tracked or not."""
+    names = [project.config_file.name, lock_mod.LOCK_NAME]
+    names += [overlay.name for overlay in overlays_mod.project_overlays(project)]
+    return [n for n in names if (project.root / n).is_file()]
 
 
 def _nix_with_tmpdir(project: Project, tmpdir: Path, *, verbose: bool, log: Log) -> Nix:

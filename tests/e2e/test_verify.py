@@ -137,3 +137,50 @@ def test_verify_unknown_target_is_a_usage_error(tmp_path: Path) -> None:
     result = nixbuild("verify", "-C", str(project), "--target", "sparc-linux")
     assert result.returncode == 2
     assert "sparc-linux" in _error_line(result.stderr)
+
+
+# A build script that behaves like CMake with an in-tree build directory: the
+# first run records where it ran in build/cache.txt, and a later run elsewhere
+# refuses that cache ("CMakeCache.txt directory … is different").
+CACHE_CHECKING_BUILD = """#!/bin/sh
+set -e
+mkdir -p build
+if [ -f build/cache.txt ] && [ "$(cat build/cache.txt)" != "$PWD/build" ]; then
+  echo "error: build/cache.txt was created in $(cat build/cache.txt), not in $PWD/build" >&2
+  exit 1
+fi
+echo "$PWD/build" > build/cache.txt
+$CC -O2 -o build/hello hello.c
+"""
+
+
+def _git(project: Path, *args: str) -> None:
+    import subprocess
+    subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True,
+                   env={"PATH": "/usr/bin:/bin", "HOME": str(project), "GIT_AUTHOR_NAME": "t",
+                        "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"})
+
+
+@pytest.mark.parametrize("git", [True, False], ids=["git", "plain"])
+def test_verify_builds_from_a_clean_copy_without_in_tree_caches(tmp_path: Path, git: bool) -> None:
+    """In a git work tree the second build gets the tracked files only, so the first
+    build's in-tree cache (untracked, not even ignored) does not break it; in a plain
+    tree the cache is copied and the second build fails as CMake would."""
+    project = copy_example("hello-c-shell", tmp_path)
+    (project / "build.sh").write_text(CACHE_CHECKING_BUILD)
+    config = (project / "nixbuild.toml").read_text()
+    config = re.sub(r'(?m)^build = .*$', 'build = "sh build.sh"', config)
+    config = re.sub(r'(?m)^artifact = .*$', 'artifact = "build/hello"', config)
+    (project / "nixbuild.toml").write_text(config)
+    if git:
+        _git(project, "init", "-q")
+        _git(project, "add", "-A")
+        _git(project, "commit", "-q", "-m", "import")
+    result = nixbuild("verify", "--json", "-C", str(project))
+    assert (project / "build" / "cache.txt").is_file()  # the first build left its cache in the tree
+    if git:
+        assert result.returncode == 0, result.stderr
+        assert result.json()["identical"] is True
+    else:
+        assert result.returncode != 0  # the build's failure (its exit code is the build-failure tests' business)
+        assert "build/cache.txt was created in" in result.stderr
