@@ -127,13 +127,21 @@ def _replace(tmp: Path, path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[IO[bytes]]:
-    """A binary handle whose content replaces ``path`` (mode 0644) when the block succeeds."""
+def staged(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` that replaces it (mode 0644) when the block succeeds.
+    The block writes it and may check it first: an exception leaves ``path`` as it was."""
     with claimed_temp(path.parent, f".{path.name}.", ".tmp") as tmp:
-        with open(tmp, "wb") as handle:
-            yield handle
+        yield tmp
         os.chmod(tmp, 0o644)
         _replace(tmp, path)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[IO[bytes]]:
+    """A binary handle whose content replaces ``path`` (mode 0644) when the block succeeds."""
+    with staged(path) as tmp:
+        with open(tmp, "wb") as handle:
+            yield handle
 
 
 def write_atomic(path: Path, data: bytes) -> bool:

@@ -1,30 +1,109 @@
-"""Reads the ELF header of a file: is it an executable for the target's CPU?"""
+"""Reads ELF files with pyelftools: class, machine, type, interpreter, and the
+dynamic section's DT_NEEDED, DT_RUNPATH, DT_RPATH and DT_SONAME.
+
+The one ELF reader of nixbuild (the closure proof, shell mode's artifact
+check). The dynamic entries are read through the PT_DYNAMIC segment, so a
+file whose section headers were stripped still reads as the loader sees it.
+"""
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+from elftools.elf.enums import ENUM_E_MACHINE
+
+MAGIC = b"\x7fELF"
 MACHINE_NAMES = {62: "x86_64", 183: "aarch64", 243: "riscv", 40: "arm", 3: "i386"}
+
+
+class NotElfError(Exception):
+    """The file starts like ELF but cannot be read as one (truncated, corrupt)."""
 
 
 @dataclass(frozen=True)
 class ElfHeader:
-    elf_class: int  # 1 = 32-bit, 2 = 64-bit
+    elf_class: int  # 1 = 32-bit, 2 = 64-bit (EI_CLASS)
     machine: int  # e_machine
 
     @property
     def machine_name(self) -> str:
         return MACHINE_NAMES.get(self.machine, f"machine {self.machine}")
 
+    @property
+    def bits(self) -> int:
+        return 32 if self.elf_class == 1 else 64
+
+
+@dataclass(frozen=True)
+class ElfFile(ElfHeader):
+    kind: str  # e_type without the prefix: "EXEC", "DYN", "REL", "CORE"
+    interpreter: str | None  # PT_INTERP
+    needed: tuple[str, ...]  # DT_NEEDED, in order
+    runpath: tuple[str, ...]  # DT_RUNPATH entries (split on ":")
+    rpath: tuple[str, ...]  # DT_RPATH entries
+    soname: str | None
+
+    @property
+    def loadable(self) -> bool:
+        """A program or shared object (not an object file or a core dump)."""
+        return self.kind in ("EXEC", "DYN")
+
+
+def is_elf(head: bytes) -> bool:
+    return head[:4] == MAGIC
+
+
+def read(stream: IO[bytes]) -> ElfFile:
+    """Parse an ELF file from a seekable binary stream; NotElfError when it cannot be read."""
+    try:
+        elf = ELFFile(stream)
+        machine = elf["e_machine"]
+        machine_number = ENUM_E_MACHINE.get(machine, 0) if isinstance(machine, str) else int(machine)
+        interpreter = None
+        needed: list[str] = []
+        runpath: list[str] = []
+        rpath: list[str] = []
+        soname = None
+        for segment in elf.iter_segments():
+            if segment["p_type"] == "PT_INTERP":
+                interpreter = segment.get_interp_name()
+            elif segment["p_type"] == "PT_DYNAMIC":
+                for tag in segment.iter_tags():
+                    name = tag.entry.d_tag
+                    if name == "DT_NEEDED":
+                        needed.append(tag.needed)
+                    elif name == "DT_RUNPATH":
+                        runpath.extend(p for p in tag.runpath.split(":") if p)
+                    elif name == "DT_RPATH":
+                        rpath.extend(p for p in tag.rpath.split(":") if p)
+                    elif name == "DT_SONAME":
+                        soname = tag.soname
+        return ElfFile(
+            elf_class=1 if elf.elfclass == 32 else 2,
+            machine=machine_number,
+            kind=str(elf["e_type"]).removeprefix("ET_"),
+            interpreter=interpreter,
+            needed=tuple(needed),
+            runpath=tuple(runpath),
+            rpath=tuple(rpath),
+            soname=soname,
+        )
+    except (ELFError, ValueError, KeyError, OSError, UnicodeDecodeError, AssertionError) as exc:
+        raise NotElfError(str(exc) or type(exc).__name__) from None
+
 
 def read_header(path: Path) -> ElfHeader | None:
-    """The ELF header, or None when the file is not ELF (e.g. a script)."""
+    """The ELF class and machine of a file, or None when it is not ELF (e.g. a script)."""
     with open(path, "rb") as f:
-        head = f.read(20)
-    if len(head) < 20 or head[:4] != b"\x7fELF":
-        return None
-    endian = "<" if head[5] == 1 else ">"
-    (machine,) = struct.unpack(endian + "H", head[18:20])
-    return ElfHeader(elf_class=head[4], machine=machine)
+        if not is_elf(f.read(4)):
+            return None
+        f.seek(0)
+        try:
+            parsed = read(f)
+        except NotElfError:
+            return None
+    return ElfHeader(elf_class=parsed.elf_class, machine=parsed.machine)

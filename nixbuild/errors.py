@@ -17,6 +17,8 @@ EXIT_NIX_FAILED = 4  # Nix evaluation or build failed
 EXIT_TOOL_FAILED = 5  # another required tool or step failed (e.g. the shell build)
 EXIT_REGISTRY = 6  # skopeo/podman/a registry failed: push, pull, load, OCI conversion
 EXIT_LOCK = 7  # nixbuild.lock is missing or stale (--locked), or a pinned hash does not match
+EXIT_PROOF = 8  # the closure proof: the image would not start (a file, library or interpreter is missing or wrong)
+EXIT_TEST = 9  # a [test] smoke test of the image failed
 EXIT_INTERNAL = 70  # a bug in nixbuild
 EXIT_INTERRUPTED = 130
 

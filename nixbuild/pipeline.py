@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nixbuild import config as config_mod
 from nixbuild import image as image_mod
-from nixbuild import closure, oci, pkgset, platforms, render
+from nixbuild import closure, imagefs, oci, pkgset, platforms, render
 from nixbuild import plan as plan_mod
 from nixbuild.builders import all as builders
-from nixbuild.atomicfile import atomic_output, copy_atomic
+from nixbuild.atomicfile import atomic_output, staged
 from nixbuild.config import Project
 from nixbuild.errors import NixbuildError, NixFailedError, UsageError
 from nixbuild.nix import HOSTPKGS_NIX_CONFIG, DisallowedReferenceError, Log, Nix
+
+if TYPE_CHECKING:
+    from nixbuild import proof as proof_mod
 
 RESULT_DIR = "nixbuild-result"
 
@@ -48,6 +53,7 @@ class ImageOutcome:
     store_paths: tuple[StorePath, ...]
     debug_file: Path | None = None  # the -debug variant ([image] debug = true)
     plan: plan_mod.Plan | None = None  # how it was built (native, cross, remote)
+    proof: proof_mod.Proof | None = None  # the closure proof (None: skipped with --no-check)
 
     @property
     def reference(self) -> str:
@@ -164,8 +170,14 @@ def build(project: Project, nix: Nix, target: str, output: object = None) -> Bui
 
 
 def image(
-    project: Project, nix: Nix, target: str, *, build_first: bool = True, output: object = None, generated: bool = False
+    project: Project, nix: Nix, target: str, *, build_first: bool = True, output: object = None,
+    generated: bool = False, check: bool = True,
 ) -> ImageOutcome:
+    """Build the image of ``target`` into nixbuild-result/TARGET/. With ``check``, the archive
+    gets its final name only after the closure proof passed (proof.py); a refused image
+    leaves no image of the target behind."""
+    from nixbuild import proof as proof_mod  # pyelftools: only when an image is built
+
     if not generated:
         generate(project)
     plan = plan_target(nix, target)
@@ -177,24 +189,55 @@ def image(
     except DisallowedReferenceError as exc:
         raise policy_violation(project, nix, plan, exc) from None
     script = result.out_paths[0]
-    file = outdir / f"{project.image.name.replace('/', '-')}-{project.image.tag}.tar"
-    if plan.how == "remote":
-        # The stream script is Linux code this host may not run: the builder
-        # writes the archive into the store and Nix copies it back.
-        archive = nix.build(_generated(project), "imageArchive", out_link=outdir / "archive", argstrs=argstrs(plan))
-        copy_atomic(Path(archive.out_paths[0]), file)
-    else:
-        _stream_to(nix, Path(script), file)
-    info = image_mod.read_docker_archive(file)
+    file = image_file(project, target)
+    try:
+        with staged(file) as tmp:
+            if plan.how == "remote":
+                # The stream script is Linux code this host may not run: the builder
+                # writes the archive into the store and Nix copies it back.
+                archive = nix.build(_generated(project), "imageArchive", out_link=outdir / "archive",
+                                    argstrs=argstrs(plan))
+                shutil.copyfile(archive.out_paths[0], tmp)
+            else:
+                with open(tmp, "wb") as out:
+                    nix.stream_image(Path(script), out)
+            info = dataclasses.replace(image_mod.read_docker_archive(tmp), path=file)
+            proven = prove(project, nix, plan, tmp, info) if check else None
+    except proof_mod.ProofError:
+        withdraw(project, target)
+        raise
     sizes = nix.sizes(info.store_paths)
     store_paths = tuple(StorePath(p, sizes[p]) for p in info.store_paths)
     debug_file = None
     if project.image.debug:
         debug = nix.build(_generated(project), "imageDebug", out_link=outdir / "stream-debug", argstrs=argstrs(plan))
-        debug_file = outdir / f"{project.image.name.replace('/', '-')}-{project.image.tag}-debug.tar"
+        debug_file = image_file(project, target, debug=True)
         _stream_to(nix, Path(debug.out_paths[0]), debug_file)
     return ImageOutcome(target=target, file=file, stream_script=script, info=info, store_paths=store_paths,
-                        debug_file=debug_file, plan=plan)
+                        debug_file=debug_file, plan=plan, proof=proven)
+
+
+def image_file(project: Project, target: str, *, debug: bool = False) -> Path:
+    name = f"{project.image.name.replace('/', '-')}-{project.image.tag}{'-debug' if debug else ''}.tar"
+    return result_dir(project, target) / name
+
+
+def prove(project: Project, nix: Nix, plan: plan_mod.Plan, archive: Path, info: image_mod.ImageInfo) -> proof_mod.Proof:
+    """The closure proof of a written archive: its entrypoint and the package's ELF files can start."""
+    from nixbuild import proof as proof_mod
+
+    outputs = nix.eval_json(_generated(project), "image.nixbuild.outputs", argstrs=argstrs(plan))
+    tree = imagefs.ImageTree.read(archive)
+    return proof_mod.prove(tree, platform=platforms.get(plan.target), outputs=outputs, config=info.config)
+
+
+def withdraw(project: Project, target: str) -> None:
+    """Remove the target's image (and its debug variant and stream links): it was refused."""
+    outdir = result_dir(project, target)
+    for path in (image_file(project, target), image_file(project, target, debug=True),
+                 outdir / "stream", outdir / "stream-debug"):
+        if path.is_symlink() or path.is_file():
+            path.unlink()
 
 
 def _stream_to(nix: Nix, script: Path, file: Path) -> None:
@@ -230,6 +273,7 @@ def image_many(
     log: Log = lambda line: None,
     build_first: bool = True,
     output: object = None,
+    check: bool = True,
 ) -> ManyOutcome:
     """Images for several targets, ``jobs`` at a time; one failure does not stop
     the others. With more than one target and no failure, also writes the
@@ -244,9 +288,11 @@ def image_many(
         try:
             if shared_artifact:
                 with artifact_lock:
-                    outcome = image(project, nix, target, build_first=build_first, output=output, generated=True)
+                    outcome = image(project, nix, target, build_first=build_first, output=output, generated=True,
+                                    check=check)
             else:
-                outcome = image(project, nix, target, build_first=build_first, output=output, generated=True)
+                outcome = image(project, nix, target, build_first=build_first, output=output, generated=True,
+                                    check=check)
             return TargetResult(target, outcome, None)
         except NixbuildError as exc:
             log(f"[{target}] failed: {exc.message}")

@@ -43,6 +43,7 @@ def image_dict(outcome: ImageOutcome) -> dict[str, object]:
                   "builder": outcome.plan.builder, "reason": outcome.plan.reason} if outcome.plan else None),
         "store_paths": [{"path": p.path, "size": p.size} for p in outcome.store_paths],
         "closure_size": sum(p.size for p in outcome.store_paths),
+        "proof": outcome.proof.as_dict() if outcome.proof is not None else {"passed": None, "skipped": True},
     }
 
 
@@ -62,6 +63,8 @@ def image_text(outcome: ImageOutcome) -> str:
     ]
     for p in sorted(outcome.store_paths, key=lambda p: (-p.size, p.path)):
         lines.append(f"  {human_size(p.size):>10}  {p.path}")
+    lines.append("proof:       " + (outcome.proof.summary() if outcome.proof is not None
+                                  else "skipped (--no-check): nothing proved that the image starts"))
     if outcome.debug_file is not None:
         lines.append(f"debug:       {outcome.debug_file} (tag {info.repo_tags[0].rsplit(':', 1)[-1]}-debug, busybox at /busybox/sh)")
     lines.append(f"load it with: docker load -i {outcome.file}   (or podman load -i …)")

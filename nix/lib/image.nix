@@ -137,6 +137,8 @@ dockerTools.streamLayeredImage (
     passthru.nixbuild = {
       inherit policy;
       roots = map toString contents;
+      # The package's outputs in the image: nixbuild's closure proof checks their ELF files.
+      outputs = map toString outputs;
     };
     config =
       {

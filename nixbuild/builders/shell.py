@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from nixbuild import elf, nixexpr, platforms
+from nixbuild import nixexpr, platforms
 from nixbuild.builders.base import Detection
 from nixbuild.errors import BuildCommandError, UsageError
 
@@ -105,19 +105,10 @@ def produce(project: Project, nix: Nix, plan: plan_mod.Plan, generated: Path, *,
             )
     elif not artifact.is_file():
         raise BuildCommandError(f"{rel} does not exist", hint="run `nixbuild build` first, or drop --no-build")
-    check_artifact_arch(artifact, rel, platforms.get(plan.target))
+    from nixbuild import proof  # pyelftools: only when an artifact is checked
+
+    proof.check_built_file(artifact, rel, platforms.get(plan.target))
     return artifact
-
-
-def check_artifact_arch(artifact: Path, rel: str, target: platforms.Platform) -> None:
-    """A shell-built binary must be for the target's CPU (make may skip a rebuild)."""
-    header = elf.read_header(artifact)
-    if header is not None and (header.machine, header.elf_class) != (target.elf_machine, target.elf_class):
-        raise BuildCommandError(
-            f"{rel} is an ELF binary for {header.machine_name}, but target {target.name} needs {target.cross_config}",
-            hint="build with $CC from the nix-shell and into a per-target path, e.g. artifact = \"build/{target}/app\" "
-            "with the build command using $NIXBUILD_TARGET",
-        )
 
 
 def serial_targets(pkg: Package) -> bool:

@@ -60,6 +60,12 @@ def locked_option(func: Callable[..., Any]) -> Callable[..., Any]:
                              "Default: on when CI is set.")(func)
 
 
+def check_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--check/--no-check", default=True,
+                        help="Prove that the image can start before writing it (the closure proof) and run its "
+                             "[test] smoke tests. --no-check skips both, with a warning.")(func)
+
+
 @dataclass(frozen=True)
 class Session:
     """A building command's project and Nix, after the checks they all share."""
@@ -67,9 +73,11 @@ class Session:
     project: Project
     nix: Nix
     nix_version: str
+    check: bool = True  # the closure proof and the [test] smoke tests (--no-check: off)
 
 
-def start(directory: Path, verbose: bool, locked: bool | None, allowed: tuple[str, ...] = ()) -> Session:
+def start(directory: Path, verbose: bool, locked: bool | None, allowed: tuple[str, ...] = (),
+          check: bool = True) -> Session:
     """What every building command does first: load the project (with `--allow`
     entries lifted), refuse a missing or stale lock (`--locked`), check that
     Nix runs, and re-hash a pinned nixpkgs checkout."""
@@ -78,7 +86,9 @@ def start(directory: Path, verbose: bool, locked: bool | None, allowed: tuple[st
     nix = pipeline.make_nix(project, verbose=verbose, log=log)
     version = nix.check_installed()
     lock_mod.verify_checkout(project, nix)
-    return Session(project, nix, version)
+    if not check:
+        log("nixbuild: warning: --no-check: the closure proof is skipped; nothing proves that the image starts")
+    return Session(project, nix, version, check)
 
 
 def pinned(session: Session, step: Callable[[], T]) -> T:
@@ -91,4 +101,4 @@ def pinned(session: Session, step: Callable[[], T]) -> T:
 
 def build_image(session: Session, target: str, *, build_first: bool = True) -> pipeline.ImageOutcome:
     return pinned(session, lambda: pipeline.image(session.project, session.nix, target, build_first=build_first,
-                                                  output=sys.stderr.buffer))
+                                                  output=sys.stderr.buffer, check=session.check))

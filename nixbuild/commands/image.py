@@ -9,7 +9,7 @@ import click
 
 from nixbuild import export, pipeline, report, sbom_files
 from nixbuild import lock as lock_mod
-from nixbuild.commands._common import build_image, common, emit, json_option, locked_option, log, start
+from nixbuild.commands._common import build_image, check_option, common, emit, json_option, locked_option, log, start
 from nixbuild.errors import UsageError
 from nixbuild.nix import Nix
 from nixbuild.registry import Containers
@@ -17,6 +17,7 @@ from nixbuild.registry import Containers
 
 @click.command()
 @common
+@check_option
 @click.option("-t", "--target", "targets", multiple=True, metavar="TARGET",
               help="Target platform (repeatable; 'all' = every target in [target] platforms). Default: the first one.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
@@ -35,9 +36,9 @@ from nixbuild.registry import Containers
               help="Also write the image's SBOM next to it (default both: SPDX 2.3 and CycloneDX 1.5 JSON).")
 def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, as_json: bool, no_build: bool,
           allowed: tuple[str, ...], fmt: str, output_path: Path | None, locked: bool | None,
-          sbom_format: str | None) -> None:
+          sbom_format: str | None, check: bool) -> None:
     """Build the image and print where it is and what is in it."""
-    s = start(directory, verbose, locked, allowed)
+    s = start(directory, verbose, locked, allowed, check=check)
     project = s.project
     names = pipeline.resolve_targets(project, targets)
     exporting = fmt != export.DEFAULT_FORMAT or output_path is not None
@@ -58,7 +59,7 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
              report.image_text(outcome) + sboms[1] + "\n" + report.export_text(written))
         return
     many = pipeline.image_many(project, names, jobs=jobs, verbose=verbose, log=log, build_first=not no_build,
-                               output=sys.stderr.buffer)
+                               output=sys.stderr.buffer, check=s.check)
     data, text = report.many_dict(many), report.many_text(many)
     if sbom_format is not None:
         by_target = {r.target: _sboms(s.nix, r.outcome, sbom_format) for r in many.results if r.outcome is not None}

@@ -7,13 +7,14 @@ from pathlib import Path
 import click
 
 from nixbuild import pipeline
-from nixbuild.commands._common import build_image, common, emit, json_option, locked_option, log, start, target_option
+from nixbuild.commands._common import build_image, check_option, common, emit, json_option, locked_option, log, start, target_option
 from nixbuild.errors import UsageError
 from nixbuild.registry import Containers, PodmanStorage
 
 
 @click.command()
 @common
+@check_option
 @locked_option
 @target_option
 @json_option
@@ -24,14 +25,14 @@ from nixbuild.registry import Containers, PodmanStorage
 @click.option("--runroot", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="podman --runroot: podman's runtime state directory.")
 def load(directory: Path, verbose: bool, target: str | None, as_json: bool, engine: str | None,
-         root: Path | None, runroot: Path | None, locked: bool | None) -> None:
+         root: Path | None, runroot: Path | None, locked: bool | None, check: bool) -> None:
     """Build the image and load it into podman (--podman) or Docker (--docker)."""
     if engine is None:
         raise UsageError("say where to load the image: --podman or --docker",
                          hint="nixbuild load --podman [--root DIR --runroot DIR]")
     if engine == "docker" and (root or runroot):
         raise UsageError("--root/--runroot are podman options", hint="drop them, or use --podman")
-    s = start(directory, verbose, locked)
+    s = start(directory, verbose, locked, check=check)
     name = pipeline.resolve_target(s.project, target)
     outcome = build_image(s, name)
     containers = Containers(verbose=verbose, log=log)

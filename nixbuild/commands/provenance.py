@@ -10,7 +10,7 @@ from nixbuild import lock as lock_mod
 from nixbuild import overlays as overlays_mod
 from nixbuild import pipeline, provenance as prov
 from nixbuild.atomicfile import write_atomic
-from nixbuild.commands._common import build_image, common, emit, json_option, locked_option, log, start, target_option
+from nixbuild.commands._common import build_image, check_option, common, emit, json_option, locked_option, log, start, target_option
 from nixbuild.config import Project
 from nixbuild.registry import Containers
 from nixbuild.render import GENERATED_DIR, LOCK_NAME
@@ -31,6 +31,7 @@ def nixpkgs_pin(project: Project) -> prov.NixpkgsPin:
 
 @click.command()
 @common
+@check_option
 @locked_option
 @target_option
 @json_option
@@ -39,9 +40,9 @@ def nixpkgs_pin(project: Project) -> prov.NixpkgsPin:
 @click.option("--builder-id", default=prov.DEFAULT_BUILDER_ID, show_default=True,
               help="runDetails.builder.id: who ran the build (e.g. your CI's workflow URI).")
 def provenance(directory: Path, verbose: bool, target: str | None, as_json: bool, output_dir: Path | None,
-               builder_id: str, locked: bool | None) -> None:
+               builder_id: str, locked: bool | None, check: bool) -> None:
     """Build the image and write its SLSA v1 provenance (an in-toto Statement)."""
-    s = start(directory, verbose, locked)
+    s = start(directory, verbose, locked, check=check)
     project, nix_version = s.project, s.nix_version
     name = pipeline.resolve_target(project, target)
     outcome = build_image(s, name)

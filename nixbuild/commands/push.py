@@ -8,13 +8,14 @@ from pathlib import Path
 import click
 
 from nixbuild import pipeline
-from nixbuild.commands._common import build_image, common, emit, json_option, locked_option, log, start, target_option
+from nixbuild.commands._common import build_image, check_option, common, emit, json_option, locked_option, log, start, target_option
 from nixbuild.errors import UsageError
 from nixbuild.registry import Containers
 
 
 @click.command()
 @common
+@check_option
 @locked_option
 @target_option
 @json_option
@@ -26,15 +27,15 @@ from nixbuild.registry import Containers
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --all: build this many targets in parallel.")
 def push(directory: Path, verbose: bool, target: str | None, as_json: bool, ref: str, tls_verify: bool,
-         all_targets: bool, jobs: int, locked: bool | None) -> None:
+         all_targets: bool, jobs: int, locked: bool | None, check: bool) -> None:
     """Build the image and push it to a registry: REF is HOST[:PORT]/NAME[:TAG] (uses skopeo)."""
-    s = start(directory, verbose, locked)
+    s = start(directory, verbose, locked, check=check)
     project = s.project
     if all_targets:
         if target is not None:
             raise UsageError("--all and --target exclude each other", hint="--all pushes every configured target")
         names = project.target.platforms
-        many = pipeline.image_many(project, names, jobs=jobs, verbose=verbose, log=log, output=sys.stderr.buffer)
+        many = pipeline.image_many(project, names, jobs=jobs, verbose=verbose, log=log, output=sys.stderr.buffer, check=s.check)
         if many.failed or many.index is None:
             failed = ", ".join(r.target for r in many.failed) or "fewer than two targets"
             raise UsageError(f"no index to push ({failed})",

@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from nixbuild import pipeline, sbom_files
-from nixbuild.commands._common import build_image, common, emit, json_option, locked_option, start, target_option
+from nixbuild.commands._common import build_image, check_option, common, emit, json_option, locked_option, start, target_option
 
 @click.command()
 @common
+@check_option
 @locked_option
 @target_option
 @json_option
@@ -18,9 +19,9 @@ from nixbuild.commands._common import build_image, common, emit, json_option, lo
               help="SBOM format: SPDX 2.3 JSON, CycloneDX 1.5 JSON, or both.")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the SBOMs (default: nixbuild-result/TARGET/).")
-def sbom(directory: Path, verbose: bool, target: str | None, as_json: bool, fmt: str, output_dir: Path | None, locked: bool | None) -> None:
+def sbom(directory: Path, verbose: bool, target: str | None, as_json: bool, fmt: str, output_dir: Path | None, locked: bool | None, check: bool) -> None:
     """Build the image and write its SBOM: one package per store path in the image."""
-    s = start(directory, verbose, locked)
+    s = start(directory, verbose, locked, check=check)
     project, nix = s.project, s.nix
     name = pipeline.resolve_target(project, target)
     outcome = build_image(s, name)

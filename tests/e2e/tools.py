@@ -82,3 +82,29 @@ def unavailable(what: str, reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{what} test cannot run in CI: {reason}")
     pytest.skip(reason)
+
+
+QEMU = {"aarch64-linux": "qemu-aarch64-static", "riscv64-linux": "qemu-riscv64-static",
+        "armv7l-linux": "qemu-arm-static"}
+
+
+def run_image(archive: Path, workdir: Path, args: list[str], *, target: str = "x86_64-linux") -> str:
+    """Unpack the image and run its entrypoint with ``args`` under bwrap, as the
+    image's user with its Env and WorkingDir (a foreign target's binary under
+    qemu-user bound into the rootfs); returns stdout."""
+    config = skopeo_inspect(archive, config=True)["config"]
+    rootfs = unpack(archive, workdir)
+    uid, _, gid = config.get("User", "0:0").partition(":")
+    argv = [*config["Entrypoint"], *args]
+    prefix: list[str] = []
+    if target in QEMU:
+        qemu = run(["sh", "-c", f"command -v {QEMU[target]}"]).stdout.strip()
+        prefix = ["--ro-bind", qemu, "/qemu"]
+        argv = ["/qemu", *argv]
+    cmd = ["bwrap", "--bind", str(rootfs), "/", *prefix, "--proc", "/proc", "--dev", "/dev", "--unshare-all",
+           "--die-with-parent", "--clearenv", "--unshare-user", "--uid", uid or "0", "--gid", gid or uid or "0",
+           "--chdir", config.get("WorkingDir") or "/"]
+    for item in config.get("Env", []):
+        key, _, value = item.partition("=")
+        cmd += ["--setenv", key, value]
+    return run([*cmd, *argv]).stdout

@@ -1,0 +1,230 @@
+"""The file tree a container of an image sees, read from its docker-archive.
+
+The layers are applied in order (a later entry replaces an earlier one at the
+same path); each path has its type, mode, owner and link target, and a file's
+bytes are read from the archive on demand. Paths resolve as the kernel
+resolves them inside the container: symbolic links relative to the image's
+root. ``unpack`` writes the same tree into a directory (for running it).
+
+Only uncompressed archives (what ``streamLayeredImage`` writes, and nixbuild
+keeps) are read. Layer whiteouts (``.wh.`` files) do not occur in Nix-built
+images and are not interpreted.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tarfile
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from nixbuild.errors import NixbuildError
+
+_MAX_LINKS = 40  # the kernel's limit of symbolic links followed in one lookup
+
+
+@dataclass(frozen=True)
+class Node:
+    kind: str  # "file", "dir", "symlink" or "other"
+    mode: int  # permission bits (07777)
+    uid: int
+    gid: int
+    target: str = ""  # a symlink's target
+    offset: int = 0  # a file: where its bytes start in the archive
+    size: int = 0
+
+
+def _name(member: str) -> str:
+    """A layer member's name as an absolute path: ``./nix/store/x/`` → ``/nix/store/x``."""
+    parts = [p for p in member.split("/") if p not in ("", ".")]
+    return "/" + "/".join(parts)
+
+
+def _parents(path: str) -> Iterator[str]:
+    while path != "/":
+        path = path.rsplit("/", 1)[0] or "/"
+        yield path
+
+
+def _layers(archive: tarfile.TarFile, file: Path) -> Iterator[tuple[int, tarfile.TarFile]]:
+    """(offset of the layer in the archive file, the layer) in the manifest's order."""
+    handle = archive.extractfile("manifest.json")
+    if handle is None:
+        raise KeyError("manifest.json")
+    manifest = json.load(handle)
+    if not isinstance(manifest, list) or len(manifest) != 1:
+        raise NixbuildError(f"{file}: expected one image in manifest.json")
+    for name in manifest[0]["Layers"]:
+        member = archive.getmember(name)
+        inner = archive.extractfile(member)
+        if inner is None:
+            raise KeyError(name)
+        with tarfile.open(fileobj=inner, mode="r:") as layer:
+            yield member.offset_data, layer
+
+
+def _open_archive(file: Path) -> tarfile.TarFile:
+    try:
+        return tarfile.open(file, mode="r:")
+    except (tarfile.TarError, OSError) as exc:
+        raise NixbuildError(f"{file}: not an uncompressed docker-archive ({exc})") from None
+
+
+class _Window(io.RawIOBase):
+    """A seekable read-only view of ``size`` bytes at ``offset`` of a file."""
+
+    def __init__(self, handle: IO[bytes], offset: int, size: int):
+        self._handle, self._offset, self._size, self._pos = handle, offset, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + pos)
+        return self._pos
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        count = max(0, min(len(buffer), self._size - self._pos))
+        if count == 0:
+            return 0
+        self._handle.seek(self._offset + self._pos)
+        data = self._handle.read(count)
+        buffer[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+
+class ImageTree:
+    """The files of an image, by absolute path."""
+
+    def __init__(self, archive: Path, nodes: dict[str, Node]):
+        self.archive = archive
+        self.nodes = nodes
+
+    @classmethod
+    def read(cls, file: Path) -> ImageTree:
+        nodes: dict[str, Node] = {"/": Node("dir", 0o755, 0, 0)}
+        try:
+            with _open_archive(file) as archive:
+                for offset, layer in _layers(archive, file):
+                    members: dict[str, Node] = {}
+                    for m in layer:
+                        path = _name(m.name)
+                        if m.islnk():  # a hard link: the same file as an earlier member of this layer
+                            node = members.get(_name(m.linkname)) or nodes.get(_name(m.linkname))
+                            if node is None:
+                                continue
+                        elif m.isreg():
+                            node = Node("file", m.mode & 0o7777, m.uid, m.gid, offset=offset + m.offset_data,
+                                        size=m.size)
+                        elif m.isdir():
+                            node = Node("dir", m.mode & 0o7777, m.uid, m.gid)
+                        elif m.issym():
+                            node = Node("symlink", 0o777, m.uid, m.gid, target=m.linkname)
+                        else:
+                            node = Node("other", m.mode & 0o7777, m.uid, m.gid)
+                        members[path] = node
+                        nodes[path] = node
+                        for parent in _parents(path):
+                            if parent in nodes:
+                                break
+                            nodes[parent] = Node("dir", 0o755, 0, 0)
+        except (tarfile.TarError, KeyError, json.JSONDecodeError, OSError) as exc:
+            raise NixbuildError(f"{file}: not a readable docker-archive ({exc})") from None
+        return cls(file, nodes)
+
+    def resolve(self, path: str, *, cwd: str = "/") -> str | None:
+        """The path with every symbolic link followed inside the image, or None when
+        it does not exist (or the links loop)."""
+        parts = deque((path if path.startswith("/") else f"{cwd}/{path}").split("/"))
+        current: list[str] = []
+        links = 0
+        while parts:
+            part = parts.popleft()
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if current:
+                    current.pop()
+                continue
+            candidate = "/" + "/".join([*current, part])
+            node = self.nodes.get(candidate)
+            if node is None:
+                return None
+            if node.kind == "symlink":
+                links += 1
+                if links > _MAX_LINKS:
+                    return None
+                if node.target.startswith("/"):
+                    current = []
+                parts.extendleft(reversed(node.target.split("/")))
+                continue
+            if parts and node.kind != "dir":
+                return None
+            current.append(part)
+        return "/" + "/".join(current)
+
+    def node(self, path: str) -> Node | None:
+        """The entry at ``path`` after following symbolic links."""
+        resolved = self.resolve(path)
+        return self.nodes.get(resolved) if resolved is not None else None
+
+    def open(self, path: str) -> IO[bytes]:
+        """A seekable binary stream of the file at ``path`` (already resolved)."""
+        node = self.nodes[path]
+        assert node.kind == "file", path
+        return io.BufferedReader(_Window(open(self.archive, "rb"), node.offset, node.size))
+
+    def head(self, path: str, size: int = 256) -> bytes:
+        with self.open(path) as handle:
+            return handle.read(size)
+
+    def files_under(self, top: str) -> list[str]:
+        """The regular files at or below ``top`` (symbolic links not followed), sorted."""
+        prefix = top.rstrip("/") + "/"
+        return sorted(p for p, n in self.nodes.items() if n.kind == "file" and (p == top or p.startswith(prefix)))
+
+    def listdir(self, directory: str) -> list[str]:
+        prefix = directory.rstrip("/") + "/"
+        return sorted(p[len(prefix):] for p in self.nodes
+                      if p.startswith(prefix) and p != prefix and "/" not in p[len(prefix):])
+
+
+def unpack(file: Path, dest: Path) -> None:
+    """Write the image's tree into the empty directory ``dest``, layer after layer, with the
+    modes and (when run as root) the owners of the archive."""
+    dir_modes: dict[str, int] = {}
+
+    def keep(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo:
+        name = _name(member.name)
+        checked = tarfile.tar_filter(member, path)  # refuses names that leave dest
+        if member.isdir():
+            dir_modes[name] = member.mode & 0o7777
+            return checked.replace(mode=(member.mode & 0o7777) | 0o700, deep=False)
+        return checked.replace(mode=member.mode & 0o7777, deep=False)
+
+    try:
+        with _open_archive(file) as archive:
+            for _, layer in _layers(archive, file):
+                # Directories stay writable for their owner until every layer is in.
+                layer.extractall(dest, numeric_owner=True, filter=keep)
+    except (tarfile.TarError, KeyError, json.JSONDecodeError) as exc:
+        raise NixbuildError(f"{file}: not a readable docker-archive ({exc})") from None
+    for name, mode in sorted(dir_modes.items(), reverse=True):
+        os.chmod(dest / name.lstrip("/"), mode)
