@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from nixbuild import nixexpr
+from nixbuild import buildlog, nixexpr
 from nixbuild.errors import BuildCommandError, NixbuildError, NixFailedError, NixMissingError
 from nixbuild.atomicfile import make_dirs
 
@@ -244,8 +244,11 @@ def _failure(what: str, result: CommandResult, root: Path | None = None) -> Nixb
     if failed:
         drv = failed.group(1)
         relevant = [l for l in lines if not _NOISE.match(l)]
-        return NixFailedError(f"{what} failed: builder for {drv} failed",
-                              hint=f"see the full log with: nix log {drv}  (or re-run with -v)",
+        message, hint = f"builder for {drv} failed", f"see the full log with: nix log {drv}  (or re-run with -v)"
+        explained = buildlog.explain(result.stderr)
+        if explained is not None:
+            message, hint = explained.message, explained.hint
+        return NixFailedError(f"{what} failed: {message}", hint=hint,
                               details="\n".join(relevant[-20:]), log=result.stderr)
     first_error = next((l.strip().removeprefix("error:").strip() for l in lines if l.lstrip().startswith("error:")),
                        None)

@@ -12,23 +12,23 @@ final:
 let
   callPackage = lib.callPackageWith final;
 
-  # Host tools as packages (bin/ symlinks into /usr/bin), so expressions that
-  # name e.g. gnumake or python3 evaluate; the binaries are the host's.
-  hostTool =
-    pname: tools: extra:
-    final.stdenvNoCC.mkDerivation (
+  # What the stdenv is made of, built by the stage before it with the host's
+  # /usr/bin on PATH (see ./stdenv/bootstrap.nix): the tools on stdenv's PATH
+  # and patchelf, for the build platform. Not part of the fixed point, so
+  # overlays change the package set's attributes, never the stdenv's PATH (as
+  # in nixpkgs, whose final stage inherits them from the previous stage).
+  boot = import ./stdenv/bootstrap.nix { inherit lib buildPlatform; };
+  isNative = hostPlatform.config == buildPlatform.config && hostPlatform.isStatic == buildPlatform.isStatic;
+  mkStdenv =
+    args:
+    import ./stdenv (
       {
-        inherit pname tools;
-        version = "host";
-        buildCommand = ''
-          mkdir -p "$out/bin"
-          for t in $tools; do
-            if [ -e "/usr/bin/$t" ]; then ln -s "/usr/bin/$t" "$out/bin/$t"; fi
-          done
-        '';
-        meta.description = "Host /usr/bin tools (impure symlinks): ${toString tools}";
+        inherit lib hostPlatform buildPlatform;
+        targetPlatform = hostPlatform;
+        initialPath = boot.commonPath;
+        extraNativeBuildInputs = [ boot.patchelf ];
       }
-      // extra
+      // args
     );
 in
 {
@@ -44,20 +44,13 @@ in
   pkgsCross = sets.cross;
 
   # --- standard environments ---------------------------------------------------
-  stdenvNoCC = import ./stdenv {
-    inherit lib hostPlatform buildPlatform;
-    targetPlatform = hostPlatform;
-    name = "stdenv-linux-nocc";
-  };
-  stdenv = import ./stdenv {
-    inherit lib hostPlatform buildPlatform;
-    targetPlatform = hostPlatform;
-    cc = final.gcc;
-  };
+  stdenvNoCC = mkStdenv { name = "stdenv-linux-nocc"; };
+  stdenv = mkStdenv { cc = final.gcc; };
   runtimeShell = "/bin/bash";
 
   # --- C library and compilers ---------------------------------------------------
-  glibc = callPackage ./glibc { };
+  # The native set's glibc is the one its stdenv tools are imported against.
+  glibc = if isNative then boot.glibc else callPackage ./glibc { };
   musl = callPackage ./musl.nix { };
   libc = if hostPlatform.isMusl then final.musl else final.glibc;
   # Native, cross or unavailable, per hostPlatform (cc-wrapper/toolchain.nix).
@@ -95,20 +88,44 @@ in
   inherit (callPackage ./pkgs { })
     openssl
     zlib
-    bash
-    coreutils
     busybox
     ;
+  # The stdenv's own (see `boot`) in the native set; elsewhere they throw, as
+  # every host import does outside the native set.
+  inherit (if isNative then boot else callPackage ./pkgs { }) bash coreutils;
 
-  # --- host tools -------------------------------------------------------------------
+  # --- host tools ---------------------------------------------------------------------
+  # The stdenv's PATH (pkgs/stdenv/generic/common-path.nix) and patchelf: host
+  # programs linked into the store by the bootstrap stage, the same packages in
+  # every set (they run on the build machine).
+  inherit (boot)
+    findutils
+    diffutils
+    gnused
+    gnugrep
+    gawk
+    gnutar
+    gzip
+    bzip2
+    gnumake
+    gnupatch
+    xz
+    file
+    patchelf
+    ;
+  patch = final.gnupatch;
   bashInteractive = final.bash;
-  gnumake = hostTool "gnumake" [ "make" ] { meta.mainProgram = "make"; };
-  gnutar = hostTool "gnutar" [ "tar" ] { meta.mainProgram = "tar"; };
-  gzip = hostTool "gzip" [ "gzip" "gunzip" "zcat" ] { meta.mainProgram = "gzip"; };
-  python3 = hostTool "python3" [ "python3" ] {
+  python3 = boot.hostTool "python3" "python3" { python3 = "python3"; } {
     passthru.interpreter = "/usr/bin/python3";
     meta.mainProgram = "python3";
   };
-  patchelf = hostTool "patchelf" [ "patchelf" ] { meta.mainProgram = "patchelf"; };
   qemu-user = callPackage ./qemu-user.nix { };
+  # Debian's SysV-IPC fakeroot (/usr/bin/fakeroot is an alternatives link into
+  # /etc, which the sandbox does not show), with util-linux's getopt that its
+  # script calls (nixpkgs wraps its fakeroot with getopt the same way).
+  fakeroot = boot.hostTool "fakeroot" "fakeroot" {
+    fakeroot = "fakeroot-sysv";
+    faked = "faked-sysv";
+    getopt = "getopt";
+  } { meta.mainProgram = "fakeroot"; };
 }

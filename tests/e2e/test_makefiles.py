@@ -59,6 +59,27 @@ def test_shape_builds_an_image_that_runs(tmp_path: Path, shape: str, program: st
     assert out == f"{program} for {CPU[target]}\n"
 
 
+def test_hardcoded_gcc_builds_for_the_host(tmp_path: Path) -> None:
+    """`gcc` in a recipe: natively it is the package set's compiler (as in nixpkgs' native stdenv)."""
+    archive = image(project(tmp_path, "hardcoded-gcc", "fixed"), "x86_64-linux")
+    assert run_entrypoint(archive, tmp_path / "run", "x86_64-linux", []) == "fixed for x86_64\n"
+
+
+def test_hardcoded_gcc_fails_a_cross_build_with_one_line(tmp_path: Path) -> None:
+    """For aarch64 there is no `gcc` on the build's PATH (only the package set's tools, as in nixpkgs'
+    sandbox): the build fails with one line naming the program and the target's compiler, and no image
+    holds a host program."""
+    root = project(tmp_path, "hardcoded-gcc", "fixed")
+    result = nixbuild("image", "-t", "aarch64-linux", "-C", str(root))
+    assert result.returncode in (4, 5), result.stderr  # 5 once build failures have their own code (issue 11)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("nixbuild: error:")]
+    assert len(errors) == 1, result.stderr
+    assert ("the build runs `gcc` by name, which is not on the PATH of this build "
+            "(the target's is CC=aarch64-unknown-linux-gnu-cc)") in errors[0]
+    assert "(hint: write $(CC) instead of `gcc` in the Makefile's recipes" in errors[0]
+    assert not list((root / "nixbuild-result").rglob("*.tar"))
+
+
 def test_cc_gcc_is_overridden_by_the_targets_compiler(tmp_path: Path) -> None:
     """`CC = gcc` in the Makefile: the aarch64 build links an AArch64 program, not a host one."""
     root = project(tmp_path, "cc-gcc", "app")

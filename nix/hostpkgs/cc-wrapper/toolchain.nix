@@ -20,6 +20,19 @@ let
   isCross = !(host.config == build.config && host.isStatic == build.isStatic);
   targetPrefix = lib.optionalString isCross "${host.config}-";
   libc = if host.isMusl then musl else glibc;
+
+  # musl-gcc runs the host's gcc by name, and that gcc runs the host's
+  # assembler and linker by name; a build's PATH holds only store paths, so
+  # this driver names them (REALGCC, and COMPILER_PATH where gcc looks first).
+  muslDriver = stdenvNoCC.mkDerivation {
+    name = "musl-gcc-host";
+    driver = facts.musl.driver;
+    buildCommand = ''
+      mkdir -p "$out/bin"
+      printf '#!/bin/sh\nREALGCC=/usr/bin/gcc COMPILER_PATH=/usr/bin exec %s "$@"\n' "$driver" > "$out/bin/musl-gcc"
+      chmod 0555 "$out/bin/musl-gcc"
+    '';
+  };
 in
 if !facts.available then
   unavailableCC {
@@ -31,7 +44,7 @@ if !facts.available then
 else if host.isMusl then
   wrapCC {
     name = if host.isStatic then "musl-gcc-wrapper-static" else "musl-gcc-wrapper";
-    cDriver = facts.musl.driver;
+    cDriver = "${muslDriver}/bin/musl-gcc";
     loader = facts.muslLoader;
     linkMode = if host.isStatic then "static" else "dynamic";
     runtimeLibDir = "";

@@ -10,15 +10,12 @@
   symlinkJoin,
   fakeNss,
   cacert,
+  fakeroot,
 }:
 let
   # -B: never write __pycache__ into the store (the stream script runs outside
   # the sandbox, and root may write into a store path it imports from).
   python3 = "/usr/bin/python3 -B";
-  # Debian's SysV-IPC fakeroot, called directly: /usr/bin/fakeroot is an
-  # alternatives link into /etc, which the sandbox does not show.
-  # (fakeroot-tcp works in the sandbox too.)
-  fakeroot = "/usr/bin/fakeroot-sysv";
   scripts = builtins.path {
     path = ./py;
     name = "docker-tools-scripts";
@@ -119,6 +116,8 @@ rec {
             paths = map toString contentsList;
             inherit extraCommands fakeRootCommands;
             inherit mtime uname gname;
+            # nixpkgs: nativeBuildInputs = [ fakeroot ].
+            nativeBuildInputs = lib.optional (fakeRootCommands != "") fakeroot;
             uid = toString uid;
             gid = toString gid;
             passAsFile = [
@@ -145,11 +144,7 @@ rec {
                 ''
               else
                 ''
-                  if [ ! -x ${fakeroot} ]; then
-                    echo "dockerTools.streamLayeredImage (${baseName}): fakeRootCommands needs the host's ${fakeroot} (hint: apt-get install fakeroot)" >&2
-                    exit 1
-                  fi
-                  FAKEROOTDONTTRYCHOWN=1 ${fakeroot} ${stdenv.shell} -e -c '
+                  FAKEROOTDONTTRYCHOWN=1 fakeroot ${stdenv.shell} -e -c '
                     source "$stdenv/setup"
                     (cd layer && source "$fakeRootCommandsPath")
                     ${python3} ${scripts}/customisation.py layer "$out/layer.tar" "$mtime" "$uid" "$gid" "$uname" "$gname" --faked-owners

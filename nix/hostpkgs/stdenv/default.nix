@@ -7,14 +7,21 @@
   targetPlatform ? hostPlatform,
   cc ? null,
   name ? if cc == null then "stdenv-linux-nocc" else "stdenv-linux",
+  # The packages whose bin/ make up PATH, as nixpkgs' initialPath ("/"
+  # stands for the root: [ "/usr" "/" ] is the host's /usr/bin:/bin, which
+  # only ./bootstrap.nix uses).
+  initialPath,
+  # Native build inputs of every derivation besides the compiler (nixpkgs'
+  # extraNativeBuildInputs: patchelf on Linux).
+  extraNativeBuildInputs ? [ ],
 }:
 let
   shell = "/bin/bash";
-  initialPath = "/usr/bin:/bin";
-  defaultNativeBuildInputs = lib.optional (cc != null) cc;
+  defaultNativeBuildInputs = extraNativeBuildInputs ++ lib.optional (cc != null) cc;
 
   setupDrv = derivation {
-    inherit name shell initialPath;
+    inherit name shell;
+    initialPath = map toString initialPath;
     system = buildPlatform.system;
     builder = shell;
     setup = ./setup.sh;

@@ -4,8 +4,9 @@
 # the same phase names, hook names, variables and helper functions that
 # nixpkgs' pkgs/stdenv/generic/setup.sh and multiple-outputs.sh offer to
 # package expressions, implemented for the host's tools under /usr.
-# The stdenv derivation prepends a preamble defining: initialPath,
-# defaultNativeBuildInputs, stdenvShell.
+# The stdenv derivation prepends a preamble defining: initialPath (store
+# paths whose bin/ are PATH after the inputs'), defaultNativeBuildInputs,
+# stdenvShell.
 
 if [ -z "${IN_NIX_SHELL:-}" ]; then
     set -eu
@@ -357,7 +358,13 @@ for _p in "${_allInputs[@]}"; do
 done
 unset _p
 
-PATH="${_PATH:+${_PATH}:}$initialPath"
+# initialPath: packages whose bin/ follow the inputs', as in nixpkgs ("/"
+# stands for the root directory).
+for _p in $initialPath; do
+    if [ "$_p" = / ]; then _p=; fi
+    addToSearchPath _PATH "$_p/bin"
+done
+PATH="$_PATH"
 export PATH
 _stdenvPath="$PATH"
 unset _PATH
@@ -445,7 +452,7 @@ unpackFile() {
                 tar xf "$curSrc" --mode=+w --warning=no-timestamp
                 ;;
             *.zip)
-                python3 -m zipfile -e "$curSrc" .
+                /usr/bin/python3 -m zipfile -e "$curSrc" .
                 ;;
             *)
                 echo "do not know how to unpack source archive $curSrc" >&2

@@ -1,0 +1,76 @@
+"""Why a hermetic build failed, read from its log, when the cause is one a user
+fixes in the project: the build ran a program that is not on the build's PATH.
+
+In a hermetic build PATH holds only the package set's tools (as in nixpkgs'
+sandbox, where there is no /usr); in a cross build the target's compiler is
+named by ``$CC`` (``aarch64-unknown-linux-gnu-cc``), so a recipe that writes
+``gcc`` fails with "gcc: command not found". The make flags nixbuild passes
+are in the log (stdenv's ``build flags:`` line), so the explanation can name
+the tool the recipe should have used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# bash: "/bin/bash: line 1: gcc: command not found"; dash: "/bin/sh: 1: gcc: not found";
+# make running a command itself: "make: gcc: No such file or directory".
+_NOT_FOUND = re.compile(
+    r"^(?:\S*sh: (?:line )?\d+: (?P<sh>[^\s:/]+): (?:command )?not found"
+    r"|make(?:\[\d+\])?: (?P<make>[^\s:/]+): (?:No such file or directory|Command not found))\s*$",
+    re.MULTILINE,
+)
+_FLAGS = re.compile(r"^(?:build|install) flags: (?P<flags>.*)$", re.MULTILINE)
+
+# A program a Makefile may name directly → the make variable nixbuild sets to the target's one.
+TOOL_VARIABLES = {
+    "gcc": "CC", "cc": "CC", "clang": "CC",
+    "g++": "CXX", "c++": "CXX", "clang++": "CXX",
+    "ar": "AR", "ranlib": "RANLIB", "ld": "LD", "strip": "STRIP", "pkg-config": "PKG_CONFIG",
+}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    message: str
+    hint: str
+
+
+def missing_program(log: str) -> str | None:
+    """The last program the build could not find, if that is how it failed."""
+    found = list(_NOT_FOUND.finditer(log))
+    if not found:
+        return None
+    return found[-1].group("sh") or found[-1].group("make")
+
+
+def _make_flags(log: str) -> dict[str, str]:
+    flags: dict[str, str] = {}
+    for line in _FLAGS.finditer(log):
+        for word in line.group("flags").split():
+            name, sep, value = word.partition("=")
+            if sep:
+                flags.setdefault(name, value)
+    return flags
+
+
+def explain(log: str) -> Explanation | None:
+    program = missing_program(log)
+    if program is None:
+        return None
+    variable = TOOL_VARIABLES.get(program)
+    if variable is None:
+        return Explanation(
+            f"the build runs `{program}`, which is not on the PATH of a hermetic build "
+            "(it holds only the package set's tools)",
+            hint="hermetic builds have coreutils, make, sed, grep, gawk, find, diff, tar, gzip, bzip2, xz, patch, "
+                 "file and the compiler; a build that needs more host tools can use builder = \"shell\"",
+        )
+    tool = _make_flags(log).get(variable)
+    named = f" (the target's is {variable}={tool})" if tool else ""
+    return Explanation(
+        f"the build runs `{program}` by name, which is not on the PATH of this build{named}",
+        hint=f"write $({variable}) instead of `{program}` in the Makefile's recipes: "
+             f"nixbuild sets {variable} to the target's tool",
+    )

@@ -1,0 +1,40 @@
+"""Reading why a hermetic build failed from its log (nixbuild/buildlog.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nixbuild import buildlog
+
+FLAGS = ("build flags: SHELL=/bin/bash CC=aarch64-unknown-linux-gnu-cc CXX=aarch64-unknown-linux-gnu-c++ "
+         "AR=aarch64-unknown-linux-gnu-ar PREFIX=$(out)\n")
+
+
+@pytest.mark.parametrize("line", [
+    "/bin/bash: line 1: gcc: command not found",  # make with SHELL=bash (stdenv passes it)
+    "/bin/sh: 1: gcc: not found",  # dash
+    "make: gcc: No such file or directory",  # make running the command itself
+    "make[2]: gcc: Command not found",
+])
+def test_a_compiler_run_by_name_is_named_with_the_targets_tool(line: str) -> None:
+    log = FLAGS + "gcc -O2 -o app app.c\n" + line + "\nmake: *** [Makefile:5: app] Error 127\n"
+    explained = buildlog.explain(log)
+    assert explained is not None
+    assert explained.message == ("the build runs `gcc` by name, which is not on the PATH of this build "
+                                 "(the target's is CC=aarch64-unknown-linux-gnu-cc)")
+    assert explained.hint.startswith("write $(CC) instead of `gcc`")
+
+
+def test_an_archiver_maps_to_ar() -> None:
+    explained = buildlog.explain(FLAGS + "/bin/bash: line 1: ar: command not found\n")
+    assert explained is not None and "(the target's is AR=aarch64-unknown-linux-gnu-ar)" in explained.message
+
+
+def test_another_program_is_named_without_a_variable() -> None:
+    explained = buildlog.explain("/bin/bash: line 1: python3: command not found\n")
+    assert explained is not None
+    assert explained.message.startswith("the build runs `python3`, which is not on the PATH of a hermetic build")
+
+
+def test_other_failures_are_not_explained() -> None:
+    assert buildlog.explain(FLAGS + "app.c:3:1: error: expected ';'\nmake: *** [app] Error 1\n") is None
