@@ -14,7 +14,7 @@ EXIT_FAILURE = 1  # a check found a problem (not an error of nixbuild's own)
 EXIT_CONFIG = 2  # bad nixbuild.toml, bad command-line usage, or an unreadable input file
 EXIT_NIX_MISSING = 3  # Nix is not installed or not on PATH
 EXIT_NIX_FAILED = 4  # Nix evaluation or build failed
-EXIT_TOOL_FAILED = 5  # another required tool or step failed (e.g. the shell build)
+EXIT_TOOL_FAILED = 5  # a build failed: a derivation's builder, or the shell-mode build command
 EXIT_REGISTRY = 6  # skopeo/podman/a registry failed: push, pull, load, OCI conversion
 EXIT_LOCK = 7  # nixbuild.lock is missing or stale (--locked), or a pinned hash does not match
 EXIT_PROOF = 8  # the closure proof: the image would not start (a file, library or interpreter is missing or wrong)
@@ -68,6 +68,16 @@ class NixFailedError(NixbuildError):
 
 class BuildCommandError(NixbuildError):
     exit_code = EXIT_TOOL_FAILED
+
+
+class BuildFailedError(BuildCommandError):
+    """A derivation's builder failed (a compile error in the package's build, say): the
+    build's own failure, not Nix's (exit 5)."""
+
+    def __init__(self, message: str, *, drv: str, reason: str, **kwargs: str | None):
+        super().__init__(message, **kwargs)
+        self.drv = drv
+        self.reason = reason
 
 
 class RegistryError(NixbuildError):

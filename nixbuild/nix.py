@@ -16,13 +16,14 @@ import shlex
 import shutil
 import subprocess
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from nixbuild import buildlog, nixexpr
-from nixbuild.errors import BuildCommandError, NixbuildError, NixFailedError, NixMissingError
+from nixbuild.errors import BuildCommandError, BuildFailedError, NixbuildError, NixFailedError, NixMissingError
 from nixbuild.atomicfile import make_dirs
 
 # Settings the offline hostpkgs set needs: no binary cache (there is none),
@@ -54,6 +55,7 @@ class Runner(Protocol):
         cwd: Path | None = None,
         on_stderr_line: Callable[[str], None] | None = None,
         stdout_file: IO[bytes] | None = None,
+        merge_output: bool = False,
     ) -> CommandResult: ...
 
 
@@ -64,29 +66,34 @@ def run_subprocess(
     cwd: Path | None = None,
     on_stderr_line: Callable[[str], None] | None = None,
     stdout_file: IO[bytes] | None = None,
+    merge_output: bool = False,
 ) -> CommandResult:
-    """Run a command, streaming stderr line by line; stdout is captured or sent to a file."""
+    """Run a command, streaming stderr line by line; stdout is captured or sent to a file.
+    ``merge_output``: stdout and stderr are one stream, every line of it goes to
+    ``on_stderr_line`` and none is kept (a build's output may be long)."""
     proc = subprocess.Popen(
         list(args),
         env=dict(env),
         cwd=cwd,
         stdin=subprocess.DEVNULL,
-        stdout=stdout_file if stdout_file is not None else subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=stdout_file if stdout_file is not None and not merge_output else subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
     )
     out_chunks: list[bytes] = []
     reader = None
-    if stdout_file is None:
+    if stdout_file is None and not merge_output:
         assert proc.stdout is not None
         stdout = proc.stdout
         reader = threading.Thread(target=lambda: out_chunks.append(stdout.read()), daemon=True)
         reader.start()
     err_lines: list[str] = []
-    assert proc.stderr is not None
+    lines = proc.stdout if merge_output else proc.stderr
+    assert lines is not None
     try:
-        for raw in proc.stderr:
+        for raw in lines:
             line = raw.decode("utf-8", errors="replace").rstrip("\n")
-            err_lines.append(line)
+            if not merge_output:
+                err_lines.append(line)
             if on_stderr_line is not None:
                 on_stderr_line(line)
         returncode = proc.wait()
@@ -142,7 +149,11 @@ class _Progress:
                 self.log(f"[{self.built}/{max(self.total, self.built)}] building {name}")
 
 
-_DRV_FAILED = re.compile(r"builder for '(/nix/store/[^']+\.drv)' failed")
+_DRV_FAILED = re.compile(r"builder for '(/nix/store/[^']+\.drv)' failed(?: with exit code (\d+)| (to produce output path for output '[^']*'))?")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_BUILD_ERROR = re.compile(r"\berror\b", re.IGNORECASE)
+BUILD_TAIL = 20  # lines of a failed build's own output shown below the error
+SHELL_TAIL = 15  # lines of a failed shell-mode build's output shown below the error
 _NOISE = re.compile(r"^(building '|these \d+ derivations|this derivation|  /nix/store/|\s*For full logs)")
 
 
@@ -242,14 +253,11 @@ def _failure(what: str, result: CommandResult, root: Path | None = None) -> Nixb
     lines = [l for l in result.stderr.splitlines() if l.strip()]
     failed = _DRV_FAILED.search(result.stderr)
     if failed:
-        drv = failed.group(1)
-        relevant = [l for l in lines if not _NOISE.match(l)]
-        message, hint = f"builder for {drv} failed", f"see the full log with: nix log {drv}  (or re-run with -v)"
-        explained = buildlog.explain(result.stderr)
-        if explained is not None:
-            message, hint = explained.message, explained.hint
-        return NixFailedError(f"{what} failed: {message}", hint=hint,
-                              details="\n".join(relevant[-20:]), log=result.stderr)
+        # The build's own output as Nix streamed it (the caller prefers the stored log).
+        own = [l for l in lines if not _NOISE.match(l) and not l.lstrip().startswith("error:")]
+        reason = f"exit code {failed.group(2)}" if failed.group(2) else (failed.group(3) or "").replace(
+            "to produce output path for", "it did not produce").strip() or "it failed"
+        return build_failure(failed.group(1), reason, own, None, log=result.stderr)
     first_error = next((l.strip().removeprefix("error:").strip() for l in lines if l.lstrip().startswith("error:")),
                        None)
     where = error_location(result.stderr, root)
@@ -257,6 +265,32 @@ def _failure(what: str, result: CommandResult, root: Path | None = None) -> Nixb
         first_error or f"exit code {result.returncode}")
     hint = next((h for pattern, h in _KNOWN_HINTS if pattern in result.stderr), "re-run with -v for Nix's full output")
     return NixFailedError(message, hint=hint, log=result.stderr)
+
+
+def log_command(drv: str, version: str | None) -> str:
+    """The command that prints a derivation's stored build log on this Nix: ``nix log``
+    from Nix 2.19 on, ``nix-store -l`` before (``nix log`` needs the experimental
+    nix-command there)."""
+    numbers = [int(n) for n in re.findall(r"\d+", version or "")[:2]]
+    return f"nix log {drv}" if numbers >= [2, 19] else f"nix-store -l {drv}"
+
+
+def build_failure(drv: str, reason: str, lines: Sequence[str], version: str | None, *,
+                  log: str | None = None) -> BuildFailedError:
+    """A derivation's builder failed: the derivation's name, the build's first error line,
+    its last lines below, and how to read its whole log on this Nix."""
+    own = [_ANSI.sub("", l).rstrip() for l in lines]
+    own = [l for l in own if l.strip()]
+    name = drv.rsplit("/", 1)[-1].split("-", 1)[-1].removesuffix(".drv")
+    full_log = f"the build's full log: `{log_command(drv, version)}` (or re-run with -v)"
+    explained = buildlog.explain("\n".join(own))
+    if explained is not None:
+        message, hint = f"the build of {name} failed: {explained.message}", f"{explained.hint}; {full_log}"
+    else:
+        first = next((l.strip() for l in own if _BUILD_ERROR.search(l)), own[-1].strip() if own else "")
+        message, hint = f"the build of {name} failed ({reason})" + (f": {first}" if first else ""), full_log
+    return BuildFailedError(message, hint=hint, details="\n".join(own[-BUILD_TAIL:]) or None, log=log, drv=drv,
+                            reason=reason)
 
 
 class Nix:
@@ -276,6 +310,7 @@ class Nix:
         self.log = log
         self.runner = runner
         self.root = root  # the project: error locations inside it are named relative to it
+        self.version: str | None = None  # Nix's version, once check_installed ran
         env = dict(os.environ if base_env is None else base_env)
         config_lines = [env.get("NIX_CONFIG", "").strip(), *extra_config]
         env["NIX_CONFIG"] = "\n".join(line for line in config_lines if line)
@@ -292,11 +327,14 @@ class Nix:
         cwd: Path | None = None,
         on_stderr_line: Callable[[str], None] | None = None,
         stdout_file: IO[bytes] | None = None,
+        merge_output: bool = False,
     ) -> CommandResult:
         if self.verbose:
             self.log("+ " + shlex.join(args))
             on_stderr_line = on_stderr_line or self.log  # -v: Nix's own output, as it comes
         try:
+            if merge_output:
+                return self.runner(args, env=self.env, cwd=cwd, on_stderr_line=on_stderr_line, merge_output=True)
             return self.runner(args, env=self.env, cwd=cwd, on_stderr_line=on_stderr_line, stdout_file=stdout_file)
         except FileNotFoundError as exc:
             raise NixMissingError(
@@ -310,7 +348,27 @@ class Nix:
         if result.returncode != 0:
             raise NixMissingError("nix-build --version failed: " + result.stderr.strip()[:200],
                                   hint="check your Nix installation")
-        return result.stdout.strip().split()[-1]
+        self.version = result.stdout.strip().split()[-1]
+        return self.version
+
+    def _build_failure(self, what: str, result: CommandResult) -> NixbuildError:
+        """A failed build command's error; when a builder failed, its last lines are taken
+        from the log Nix stored for the derivation (only that build's output), and the hint
+        names the command that prints the whole log on the Nix in use."""
+        error = _failure(what, result, self.root)
+        if not isinstance(error, BuildFailedError):
+            return error
+        stored = self._run(["nix-store", "--read-log", error.drv])
+        lines = stored.stdout.splitlines() if stored.returncode == 0 and stored.stdout.strip() else None
+        if lines is None:  # no stored log (e.g. build-keep-log = false): what Nix streamed
+            lines = (error.details or "").splitlines()
+        version = self.version
+        if version is None:
+            try:
+                version = self.check_installed()
+            except NixMissingError:
+                version = None
+        return build_failure(error.drv, error.reason, lines, version, log=result.stderr)
 
     def probe_build(self, nonce: str) -> None:
         """Prove that Nix can build here: a trivial derivation named by ``nonce`` (new on
@@ -326,7 +384,7 @@ class Nix:
                     base_env=self.env)
         result = probe._run(["nix-build", "--no-out-link", "--expr", expr])
         if result.returncode != 0:
-            raise _failure("a trivial sandboxed nix-build", result)
+            raise self._build_failure("a trivial sandboxed nix-build", result)
 
     def show_config(self) -> dict[str, str]:
         """Nix's effective settings (``nix show-config``), name → value as text."""
@@ -376,7 +434,7 @@ class Nix:
         args = ["nix-build", str(file), "-A", attr, "-o", str(out_link), *self._argstrs(argstrs)]
         result = self._run(args, on_stderr_line=progress)
         if result.returncode != 0:
-            raise _failure(f"nix-build -A {attr}", result, self.root)
+            raise self._build_failure(f"nix-build -A {attr}", result)
         paths = tuple(line.strip() for line in result.stdout.splitlines() if line.strip())
         return BuildResult(out_paths=paths, built=progress.built)
 
@@ -397,27 +455,43 @@ class Nix:
         progress = _Progress(self.log, self.verbose)
         built = self._run(["nix-store", "--realise", *drvs], on_stderr_line=progress)
         if built.returncode != 0:
-            raise _failure(f"building the environment of {file.name}", built, self.root)
+            raise self._build_failure(f"building the environment of {file.name}", built)
         return BuildResult(out_paths=tuple(l.strip() for l in built.stdout.splitlines() if l.strip()),
                            built=progress.built)
 
     def shell_run(
-        self, file: Path, command: str, *, cwd: Path, argstrs: Mapping[str, str] = {}, output: IO[bytes] | None = None
-    ) -> CommandResult:
-        """Run the project's build command inside ``nix-shell FILE``; its output goes to ``output``."""
+        self, file: Path, command: str, *, cwd: Path, log_file: Path, argstrs: Mapping[str, str] = {},
+        output: IO[bytes] | None = None,
+    ) -> None:
+        """Run the project's build command inside ``nix-shell FILE``. Its output (stdout and
+        stderr, as one stream) goes to ``log_file``; with -v also to ``output`` as it comes.
+        A failure is one line naming the log, with the output's last lines below."""
         self.realise_shell(file, argstrs=argstrs)
-        progress = _Progress(self.log, True)  # the user's build output is always shown
+        make_dirs(log_file.parent)
         args = ["nix-shell", str(file), *self._argstrs(argstrs), "--run", command]
-        result = self._run(args, cwd=cwd, on_stderr_line=progress, stdout_file=output)
+        tail: deque[str] = deque(maxlen=SHELL_TAIL)
+        self.log(f"building with `{command}` in nix-shell (output: {log_file})")
+        with open(log_file, "w", encoding="utf-8", errors="replace") as log:
+            def line(text: str) -> None:
+                log.write(text + "\n")
+                tail.append(text)
+                if self.verbose:
+                    if output is not None:
+                        output.write(text.encode("utf-8", errors="replace") + b"\n")
+                        output.flush()
+                    else:
+                        self.log(text)
+
+            result = self._run(args, cwd=cwd, on_stderr_line=line, merge_output=True)
         if result.returncode != 0:
-            if any(line.startswith("error:") for line in result.stderr.splitlines()):
-                raise _failure("nix-shell", result, self.root)  # Nix could not set up the environment
+            # The environment was built by realise_shell: this is the command's own failure.
+            lines = [_ANSI.sub("", l) for l in tail]
             raise BuildCommandError(
-                f"the build command failed in nix-shell (exit {result.returncode}): {command}",
-                hint="run `nixbuild shell` to debug it interactively",
-                details="\n".join(result.stderr.splitlines()[-20:]),
+                f"the build command failed in nix-shell (exit {result.returncode}): {command}; "
+                f"its output is in {log_file}",
+                hint="run `nixbuild shell` to debug it interactively, or re-run with -v to see the output as it comes",
+                details="\n".join(lines) or None,
             )
-        return result
 
     def stream_image(self, script: Path, dest: IO[bytes]) -> None:
         """Run a streamLayeredImage script, writing the docker-archive to ``dest``."""
@@ -491,7 +565,7 @@ class Nix:
         differing = tuple((m.group(1), m.group(2)) for m in _CHECK_DIFFERS.finditer(result.stderr))
         if result.returncode == 104 and differing:
             return CheckBuildResult(derivation, differing)
-        raise _failure(f"nix-build --check {derivation}", result)
+        raise self._build_failure(f"nix-build --check {derivation}", result)
 
     # -- pinning (nixbuild lock) ------------------------------------------------
 

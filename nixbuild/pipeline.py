@@ -27,7 +27,7 @@ from nixbuild.nix import HOSTPKGS_NIX_CONFIG, DisallowedReferenceError, Log, Nix
 if TYPE_CHECKING:
     from nixbuild import proof as proof_mod
 
-RESULT_DIR = "nixbuild-result"
+RESULT_DIR = render.RESULT_DIR
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from nixbuild.nixexpr import Raw
 from nixbuild.resources import nix_dir
 
 GENERATED_DIR = ".nixbuild"
+RESULT_DIR = "nixbuild-result"  # images, result links and build logs, per target
 LOCK_NAME = lock.LOCK_NAME
 
 

@@ -21,6 +21,7 @@ SCHEMA = {"build": "string", "artifact": "string"}
 KEYS = frozenset(SCHEMA)
 DEFAULT_OUTPUTS = ("out",)
 TEMPLATE = "package-shell.nix.j2"
+BUILD_LOG = "build.log"  # the build command's whole output, in nixbuild-result/TARGET/
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,13 @@ def produce(project: Project, nix: Nix, plan: plan_mod.Plan, generated: Path, *,
                 f"toolchain (it builds on {plan.builder})",
                 hint="use a hermetic builder, or run nixbuild on the Linux builder itself",
             )
+        from nixbuild.render import RESULT_DIR
+
         nix.shell_run(
             generated / "shell.nix",
             project.package.options.build,
             cwd=project.root,
+            log_file=project.root / RESULT_DIR / plan.target / BUILD_LOG,
             argstrs={"target": plan.target, "buildSystem": plan.build_system},
             output=output,  # type: ignore[arg-type]
         )

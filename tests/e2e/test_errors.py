@@ -3,11 +3,12 @@ code, never a traceback, nothing half-written."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_example, nix_env, nixbuild
+from tests.conftest import copy_example, nix_env, nixbuild, run
 
 pytestmark = pytest.mark.nix
 
@@ -31,15 +32,40 @@ def test_missing_nix_exits_3_with_install_hint(tmp_path: Path) -> None:
     assert "Nix is not installed" in line and "apt-get install nix-bin" in line
 
 
-def test_build_failure_exits_4_naming_the_derivation_and_log(tmp_path: Path) -> None:
+def test_a_failing_hermetic_build_exits_5_with_its_own_last_lines(tmp_path: Path) -> None:
     project = copy_example("hello-c", tmp_path)
     (project / "hello.c").write_text("int main(void) { return undeclared_thing; }\n")
     result = nixbuild("image", "-C", str(project))
-    assert result.returncode == 4
+    assert result.returncode == 5
     line = assert_one_error_line(result.stderr)
-    assert "hello-1.0.0.drv failed" in line and "nix log" in line
-    assert "undeclared_thing" in result.stderr  # the relevant lines of Nix's log
+    assert line.startswith("nixbuild: error: the build of hello-1.0.0 failed (exit code 2): hello.c:1:25: error: "
+                           "'undeclared_thing' undeclared"), line
+    # A hint that works on this Nix (2.8: `nix log` needs nix-command; nix-store -l works)
+    drv = re.search(r"`nix-store -l (/nix/store/\S+-hello-1\.0\.0\.drv)`", line)
+    assert drv is not None, line
+    shown = [l.removeprefix("  | ") for l in result.stderr.splitlines() if l.startswith("  | ")]
+    assert shown[-1] == "make: *** [Makefile:5: hello] Error 1"  # the build's own last lines, not Nix's
+    assert not any(l.startswith("error:") for l in shown)
+    assert run(["nix-store", "-l", drv.group(1)]).stdout.rstrip().endswith(shown[-1])
     assert not (project / "nixbuild-result" / "x86_64-linux" / "hello-1.0.0.tar").exists()
+
+
+def test_a_shell_build_that_prints_much_shows_a_tail_and_keeps_the_log(tmp_path: Path) -> None:
+    project = copy_example("hello-c-shell", tmp_path)
+    (project / "Makefile").write_text(
+        "all:\n\t@for i in $$(seq 1 1000); do echo \"cc -c unit$$i.c\"; done\n"
+        "\t@echo 'error: unit1000.c: no such file' >&2; exit 1\n")
+    result = nixbuild("image", "-C", str(project))
+    assert result.returncode == 5  # the build's "error:" line is not taken for Nix's own
+    log = project / "nixbuild-result" / "x86_64-linux" / "build.log"
+    line = assert_one_error_line(result.stderr)
+    assert f"the build command failed in nix-shell (exit 2): make; its output is in {log}" in line
+    assert len(result.stderr.splitlines()) < 25, result.stderr
+    assert "cc -c unit1000.c\n" in result.stderr and "cc -c unit900.c" not in result.stderr
+    kept = log.read_text().splitlines()
+    assert kept[0] == "cc -c unit1.c" and "cc -c unit1000.c" in kept and "error: unit1000.c: no such file" in kept
+    verbose = nixbuild("image", "-v", "-C", str(project))
+    assert verbose.returncode == 5 and "cc -c unit1.c\n" in verbose.stderr  # -v: all of it, as it comes
 
 
 def test_evaluation_failure_exits_4_in_one_line_nix_output_only_with_v(tmp_path: Path) -> None:
