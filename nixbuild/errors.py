@@ -74,7 +74,7 @@ class BuildFailedError(BuildCommandError):
     """A derivation's builder failed (a compile error in the package's build, say): the
     build's own failure, not Nix's (exit 5)."""
 
-    def __init__(self, message: str, *, drv: str, reason: str, **kwargs: str | None):
+    def __init__(self, message: str, *, drv: str = "", reason: str = "", **kwargs: str | None):
         super().__init__(message, **kwargs)
         self.drv = drv
         self.reason = reason

@@ -93,7 +93,7 @@ def test_one_failing_target_does_not_hide_the_others(tmp_path: Path) -> None:
         'platforms = ["x86_64-linux", "aarch64-linux", "riscv64-linux", "armv7l-linux", "x86_64-linux-static"]',
         'platforms = ["x86_64-linux", "aarch64-linux-static"]'))
     result = nixbuild("image", "--target", "all", "--json", "-C", str(project))
-    assert result.returncode == 4
+    assert result.returncode == 5  # the hostpkgs toolchain stand-in's builder fails: a build failure
     status = {t["target"]: t["status"] for t in result.json()["targets"]}
     assert status == {"x86_64-linux": "ok", "aarch64-linux-static": "failed"}
     assert result.json()["index"] is None
