@@ -71,7 +71,7 @@ def test_hardcoded_gcc_fails_a_cross_build_with_one_line(tmp_path: Path) -> None
     holds a host program."""
     root = project(tmp_path, "hardcoded-gcc", "fixed")
     result = nixbuild("image", "-t", "aarch64-linux", "-C", str(root))
-    assert result.returncode in (4, 5), result.stderr  # 5 once build failures have their own code (issue 11)
+    assert result.returncode == 5, result.stderr  # a build failure
     errors = [line for line in result.stderr.splitlines() if line.startswith("nixbuild: error:")]
     assert len(errors) == 1, result.stderr
     assert ("the build runs `gcc` by name, which is not on the PATH of this build "
