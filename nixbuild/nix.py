@@ -493,11 +493,11 @@ class Nix:
                 details="\n".join(lines) or None,
             )
 
-    def stream_image(self, script: Path, dest: IO[bytes]) -> None:
-        """Run a streamLayeredImage script, writing the docker-archive to ``dest``."""
-        result = self._run([str(script)], stdout_file=dest)
+    def stream_image(self, script: Path, conf: Path, dest: IO[bytes]) -> None:
+        """Run streamLayeredImage's stream script with its conf, writing the docker-archive to ``dest``."""
+        result = self._run([str(script), str(conf)], stdout_file=dest)
         if result.returncode != 0:
-            raise _failure(f"streaming the image ({script.name})", result)
+            raise _failure(f"streaming the image ({conf.name})", result)
 
     # -- store queries --------------------------------------------------------
 

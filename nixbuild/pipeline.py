@@ -19,7 +19,7 @@ from nixbuild import image as image_mod
 from nixbuild import closure, imagefs, oci, pkgset, platforms, render
 from nixbuild import plan as plan_mod
 from nixbuild.builders import all as builders
-from nixbuild.atomicfile import atomic_output, staged
+from nixbuild.atomicfile import staged
 from nixbuild.config import Project
 from nixbuild.errors import NixbuildError, NixFailedError, UsageError
 from nixbuild.nix import HOSTPKGS_NIX_CONFIG, DisallowedReferenceError, Log, Nix
@@ -48,7 +48,8 @@ class BuildOutcome:
 class ImageOutcome:
     target: str
     file: Path
-    stream_script: str
+    stream_script: str | None  # the build-platform stream script (None: streamed on a remote builder)
+    stream_conf: str | None  # its argument, the image's conf (None: remote)
     info: image_mod.ImageInfo
     store_paths: tuple[StorePath, ...]
     debug_file: Path | None = None  # the -debug variant ([image] debug = true)
@@ -183,24 +184,21 @@ def image(
     plan = plan_target(nix, target)
     pkgset.check(project, nix, plan)
     builders.of(project.package).produce(project, nix, plan, _generated(project), run=build_first, output=output)
-    outdir = result_dir(project, target)
-    try:
-        result = nix.build(_generated(project), "image", out_link=outdir / "stream", argstrs=argstrs(plan))
-    except DisallowedReferenceError as exc:
-        raise policy_violation(project, nix, plan, exc) from None
-    script = result.out_paths[0]
     file = image_file(project, target)
     try:
         with staged(file) as tmp:
             if plan.how == "remote":
                 # The stream script is Linux code this host may not run: the builder
                 # writes the archive into the store and Nix copies it back.
-                archive = nix.build(_generated(project), "imageArchive", out_link=outdir / "archive",
-                                    argstrs=argstrs(plan))
+                try:
+                    archive = nix.build(_generated(project), "imageArchive",
+                                        out_link=result_dir(project, target) / "archive", argstrs=argstrs(plan))
+                except DisallowedReferenceError as exc:
+                    raise policy_violation(project, nix, plan, exc) from None
                 shutil.copyfile(archive.out_paths[0], tmp)
+                script, conf = None, None
             else:
-                with open(tmp, "wb") as out:
-                    nix.stream_image(Path(script), out)
+                script, conf = stream(project, nix, plan, "image", tmp)
             info = dataclasses.replace(image_mod.read_docker_archive(tmp), path=file)
             proven = prove(project, nix, plan, tmp, info) if check else None
     except proof_mod.ProofError:
@@ -210,11 +208,37 @@ def image(
     store_paths = tuple(StorePath(p, sizes[p]) for p in info.store_paths)
     debug_file = None
     if project.image.debug:
-        debug = nix.build(_generated(project), "imageDebug", out_link=outdir / "stream-debug", argstrs=argstrs(plan))
         debug_file = image_file(project, target, debug=True)
-        _stream_to(nix, Path(debug.out_paths[0]), debug_file)
-    return ImageOutcome(target=target, file=file, stream_script=script, info=info, store_paths=store_paths,
-                        debug_file=debug_file, plan=plan, proof=proven)
+        with staged(debug_file) as tmp:
+            stream(project, nix, plan, "imageDebug", tmp)
+    return ImageOutcome(target=target, file=file, stream_script=script, stream_conf=conf, info=info,
+                        store_paths=store_paths, debug_file=debug_file, plan=plan, proof=proven)
+
+
+STREAM_LINKS = {"image": "stream", "imageDebug": "stream-debug"}
+
+
+def stream(project: Project, nix: Nix, plan: plan_mod.Plan, attr: str, dest: Path) -> tuple[str, str]:
+    """The stream step: build the image's stream script and its conf, and run
+    the one with the other, writing the docker-archive to ``dest`` (the caller
+    stages it). Returns the store paths of the stream script and the conf.
+
+    ``streamLayeredImage``'s own result, the ``stream-<name>`` wrapper, is
+    never built nor run: before nixpkgs PR 536230 a cross set's wrapper has
+    the target's shell as its ``#!``. Its ``passthru.streamScript`` is built
+    for the build platform, and ``passthru.conf`` names every layer; this
+    works on every nixpkgs of the supported window, cross and native.
+    Result links: ``nixbuild-result/TARGET/<link>-script`` and ``<link>-conf``."""
+    link = result_dir(project, plan.target) / STREAM_LINKS[attr]
+    try:
+        conf = nix.build(_generated(project), f"{attr}.conf", out_link=Path(f"{link}-conf"), argstrs=argstrs(plan))
+    except DisallowedReferenceError as exc:
+        raise policy_violation(project, nix, plan, exc) from None
+    script = nix.build(_generated(project), f"{attr}.streamScript", out_link=Path(f"{link}-script"),
+                       argstrs=argstrs(plan))
+    with open(dest, "wb") as out:
+        nix.stream_image(Path(script.out_paths[0]), Path(conf.out_paths[0]), out)
+    return script.out_paths[0], conf.out_paths[0]
 
 
 def image_file(project: Project, target: str, *, debug: bool = False) -> Path:
@@ -234,16 +258,10 @@ def prove(project: Project, nix: Nix, plan: plan_mod.Plan, archive: Path, info: 
 def withdraw(project: Project, target: str) -> None:
     """Remove the target's image (and its debug variant and stream links): it was refused."""
     outdir = result_dir(project, target)
-    for path in (image_file(project, target), image_file(project, target, debug=True),
-                 outdir / "stream", outdir / "stream-debug"):
+    links = [outdir / f"{name}-{part}" for name in STREAM_LINKS.values() for part in ("script", "conf")]
+    for path in (image_file(project, target), image_file(project, target, debug=True), *links):
         if path.is_symlink() or path.is_file():
             path.unlink()
-
-
-def _stream_to(nix: Nix, script: Path, file: Path) -> None:
-    """Run a stream script into ``file`` atomically (readable, never half-written)."""
-    with atomic_output(file) as out:
-        nix.stream_image(script, out)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ def image_dict(outcome: ImageOutcome) -> dict[str, object]:
         "layers": [{"digest": l.digest, "size": l.size, "store_paths": list(l.store_paths)} for l in info.layers],
         "config": info.config,
         "stream_script": outcome.stream_script,
+        "stream_conf": outcome.stream_conf,
         "debug_image": str(outcome.debug_file) if outcome.debug_file else None,
         "plan": ({"how": outcome.plan.how, "build_system": outcome.plan.build_system,
                   "builder": outcome.plan.builder, "reason": outcome.plan.reason} if outcome.plan else None),

@@ -116,7 +116,7 @@ def _image_derivations(project: Project, nix: Nix, target: str) -> tuple[tuple[s
     generated = project.root / ".nixbuild"
     argstrs = pipeline.argstrs(pipeline.plan_target(nix, target))
     package = nix.eval_json(generated, "package.drvPath", argstrs=argstrs)
-    stream = nix.eval_json(generated, "image.drvPath", argstrs=argstrs)
+    stream = nix.eval_json(generated, "image.streamScript.drvPath", argstrs=argstrs)
     conf = nix.eval_json(generated, "image.conf.drvPath", argstrs=argstrs)
     layer = [r for r in nix.references(conf) if r.endswith("-customisation-layer.drv")]
     roles = [("package", package), *(("customisation layer", d) for d in layer), ("conf", conf),

@@ -7,6 +7,7 @@ with `skopeo inspect --raw` and `skopeo copy --all`."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,29 @@ def test_one_failing_target_does_not_hide_the_others(tmp_path: Path) -> None:
     assert status == {"x86_64-linux": "ok", "aarch64-linux-static": "failed"}
     assert result.json()["index"] is None
     assert "aarch64 musl toolchain is not available" in result.stderr
+
+
+def test_aarch64_streams_without_the_target_shebang_wrapper(all_targets, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """nixbuild streams with the build-platform stream script and the conf; the
+    image's own stream-<name> wrapper names the target's shell (as nixpkgs'
+    did before PR 536230) and could not run here."""
+    project, by_target, index = all_targets
+    report = by_target["aarch64-linux"]
+    outdir = project / "nixbuild-result" / "aarch64-linux"
+    script, conf = (outdir / "stream-script").resolve(), (outdir / "stream-conf").resolve()
+    assert (str(script), str(conf)) == (report["stream_script"], report["stream_conf"])
+    assert script.read_text().startswith("#!/usr/bin/python3")
+    # The same archive again from the two result links.
+    again = tmp_path / "again.tar"
+    with again.open("wb") as out:
+        run_stream = subprocess.run([outdir / "stream-script", outdir / "stream-conf"], stdout=out)
+    assert run_stream.returncode == 0
+    assert again.read_bytes() == Path(report["image"]).read_bytes()
+    # The wrapper nixbuild never built: its #! is an AArch64 program.
+    wrapper = run(["nix-build", str(project / ".nixbuild"), "-A", "image", "--argstr", "target", "aarch64-linux",
+                   "-o", str(tmp_path / "wrapper")]).stdout.split()[0]
+    interpreter = Path(wrapper).read_text().splitlines()[0].removeprefix("#!")
+    header = elf.read_header(Path(interpreter))
+    assert header is not None and header.machine == platforms.TARGETS["aarch64-linux"].elf_machine
+    with pytest.raises(OSError, match="Exec format error"):
+        subprocess.run([wrapper], capture_output=True, timeout=60)

@@ -7,9 +7,12 @@ ELF facts are read from the built files here, not from hostpkgs.
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import struct
 import subprocess
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,10 +246,11 @@ def test_cross_docker_tools_labels_the_target_architecture(nix, hello_src: Path,
           config.Entrypoint = [ "${{hello.bin}}/bin/hello" ];
         }}""",
     )
-    (stream,) = nix.build("image.nix", link="stream")
+    (script,) = nix.build("image.nix", "streamScript", link="stream-script")
+    (conf,) = nix.build("image.nix", "conf", link="stream-conf")
     archive = nix.workdir / "image.tar"
     with archive.open("wb") as out:
-        subprocess.run([stream], stdout=out, check=True, timeout=120)
+        subprocess.run([script, conf], stdout=out, check=True, timeout=120)
     inspect = json.loads(subprocess.run(["skopeo", "inspect", f"docker-archive:{archive}"],
                                         capture_output=True, text=True, check=True).stdout)
     assert (inspect["Architecture"], inspect["Os"]) == (arch, "linux")
@@ -272,3 +276,33 @@ def test_overlays_apply_to_cross_static_and_build_sets(module_nix) -> None:
         {"g": "hi x86_64-unknown-linux-gnu", "c": False},
         {"g": "hi riscv64-unknown-linux-musl", "c": True},
     ]
+
+
+def test_cross_stream_wrapper_has_the_targets_shebang_and_cannot_be_executed(nix, hello_src: Path,
+                                                                            hello_drv: str) -> None:
+    """As nixpkgs before PR 536230: the stream-<name> wrapper of a cross set names
+    the target's shell, so executing it on the build machine fails; its
+    streamScript is built for the build platform and streams with the conf."""
+    nix.write(
+        "image.nix",
+        f"""let pkgs = {_cross("aarch64-multiplatform")}; hello = {hello_drv}; in
+        pkgs.dockerTools.streamLayeredImage {{ name = "hello"; tag = "t"; contents = [ hello.bin ]; }}""",
+    )
+    (wrapper,) = nix.build("image.nix", link="wrapper")
+    interpreter = wrapper.read_text().splitlines()[0].removeprefix("#!")
+    assert interpreter.startswith("/nix/store/") and interpreter.endswith("-aarch64-unknown-linux-gnu/bin/bash")
+    with open(interpreter, "rb") as elf:
+        header = elf.read(20)
+    assert header[:4] == b"\x7fELF" and int.from_bytes(header[18:20], "little") == 183  # EM_AARCH64
+    with pytest.raises(OSError) as exec_error:
+        subprocess.run([wrapper], capture_output=True, timeout=60)
+    assert exec_error.value.errno == errno.ENOEXEC
+    (script,) = nix.build("image.nix", "streamScript", link="stream-script")
+    (conf,) = nix.build("image.nix", "conf", link="stream-conf")
+    with open(script) as f:
+        assert f.readline().startswith("#!/usr/bin/python3")  # the build machine's interpreter
+    streamed = subprocess.run([script, conf], capture_output=True, check=True, timeout=120).stdout
+    with tarfile.open(fileobj=io.BytesIO(streamed)) as tar:
+        (manifest,) = json.load(tar.extractfile("manifest.json"))
+        assert json.load(tar.extractfile(manifest["Config"]))["architecture"] == "arm64"
+

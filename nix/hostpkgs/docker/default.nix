@@ -5,7 +5,9 @@
 {
   lib,
   stdenv,
+  buildPackages,
   runCommand,
+  runCommandCC,
   writeText,
   symlinkJoin,
   fakeNss,
@@ -22,6 +24,36 @@ let
     filter = path: type: type == "directory" || lib.hasSuffix ".py" path;
   };
   defaultArchitecture = stdenv.hostPlatform.go.GOARCH;
+
+  # The stream script, as nixpkgs' `writePython3 "stream"` from buildPackages:
+  # an executable for the build platform that takes the conf as its argument.
+  streamScript = buildPackages.writeTextFile {
+    name = "stream";
+    executable = true;
+    text = ''
+      #!${python3}
+      import runpy
+      runpy.run_path("${scripts}/stream.py", run_name="__main__")
+    '';
+  };
+
+  # The `#!` of the stream-<name> wrapper. nixpkgs' wrapper (makeWrapper from
+  # the host set's point of view) named the *target's* bash before nixpkgs PR
+  # 536230, so on the build machine it fails with "exec format error" for a
+  # cross set. hostpkgs has no cross bash: a program compiled for the target
+  # stands in for it, and the wrapper fails the same way.
+  isCross = stdenv.hostPlatform.config != stdenv.buildPlatform.config;
+  wrapperShell =
+    if isCross then
+      "${
+        runCommandCC "bash" { } ''
+          mkdir -p $out/bin
+          printf 'int main(void) { return 126; }\n' > stub.c
+          $CC -o $out/bin/bash stub.c
+        ''
+      }/bin/bash"
+    else
+      "/bin/bash";
 
   unsupported =
     name: what:
@@ -201,16 +233,15 @@ rec {
             preferLocalBuild = true;
             passthru = passthru // {
               inherit (conf) imageTag;
-              inherit conf;
-              streamScript = "${scripts}/stream.py";
+              inherit conf streamScript;
               isExe = true;
             };
             inherit meta;
           }
           ''
             cat > $out <<EOS
-            #!/bin/bash
-            exec ${python3} ${scripts}/stream.py ${conf} "\$@"
+            #!${wrapperShell}
+            exec ${streamScript} ${conf} "\$@"
             EOS
             chmod +x $out
           '';
