@@ -29,12 +29,15 @@ assert args ? system -> !(args ? localSystem);
 
 let
   lib = import ./lib.nix;
-  systems = import ./systems.nix;
+  # lib.systems and the crossSystem of pkgsStatic.
+  systems = lib.systems // {
+    inherit (import ./systems.nix { inherit lib; }) staticCrossSystem;
+  };
 
-  buildPlatform = systems.normalise localSystem;
+  buildPlatform = systems.elaborate localSystem;
   # A native set has one platform value for build and host (as nixpkgs, where
   # `stdenv.hostPlatform == stdenv.buildPlatform` holds for native sets).
-  crossPlatform = if crossSystem == null then buildPlatform else systems.normalise crossSystem;
+  crossPlatform = if crossSystem == null then buildPlatform else systems.elaborate crossSystem;
   hostPlatform = if systems.equals crossPlatform buildPlatform then buildPlatform else crossPlatform;
 
   checkList =

@@ -94,7 +94,10 @@ let
     optionals = cond: elems: if cond then elems else [ ];
     toList = x: if b.isList x then x else [ x ];
     flatten = x: if b.isList x then b.concatMap flatten x else [ x ];
-    last = list: b.elemAt list (b.length list - 1);
+    last =
+      list:
+      assert assertMsg (list != [ ]) "lists.last: list must not be empty!";
+      b.elemAt list (b.length list - 1);
     unique = b.foldl' (acc: e: if b.elem e acc then acc else acc ++ [ e ]) [ ];
     reverseList =
       xs:
@@ -164,10 +167,18 @@ let
           "\\^"
           "\\$"
           "\\|"
-        ] sep;
+        ] (toString sep);
       in
-      b.filter b.isString (b.split escaped s);
-    escapeShellArg = arg: "'${b.replaceStrings [ "'" ] [ "'\\''" ] (toString arg)}'";
+      # nixpkgs keeps the string's context (its store paths) on every part.
+      map (part: b.substring 0 0 (toString s) + part) (b.filter b.isString (b.split escaped (toString s)));
+    # Words made only of characters the shell takes literally stay unquoted
+    # (as nixpkgs' escapeShellArg); anything else is single-quoted.
+    escapeShellArg =
+      arg:
+      let
+        s = toString arg;
+      in
+      if b.match "[[:alnum:],._+:@%/-]+" s != null then s else "'${b.replaceStrings [ "'" ] [ "'\\''" ] s}'";
     escapeShellArgs = concatMapStringsSep " " escapeShellArg;
     makeSearchPath =
       subDir: paths: b.concatStringsSep ":" (map (path: path + "/" + subDir) (b.filter (x: x != null) paths));
@@ -262,83 +273,154 @@ let
       assert assertMsg (b.match ".*/.*" y == null) "lib.meta.getExe': The second argument \"${y}\" is a nested path with a \"/\" character, but it should just be the name of the executable instead.";
       "${getBin x}/bin/${y}";
 
+    # --- licenses (lib/licenses) ----------------------------------------------
+    # The entries hostpkgs' packages name, as nixpkgs has them.
+    licenses = {
+      asl20 = {
+        shortName = "asl20";
+        spdxId = "Apache-2.0";
+        fullName = "Apache License 2.0";
+        url = "https://spdx.org/licenses/Apache-2.0.html";
+        free = true;
+        redistributable = true;
+        deprecated = false;
+        licenseType = "simple";
+      };
+      zlib = {
+        shortName = "zlib";
+        spdxId = "Zlib";
+        fullName = "zlib License";
+        url = "https://spdx.org/licenses/Zlib.html";
+        free = true;
+        redistributable = true;
+        deprecated = false;
+        licenseType = "simple";
+      };
+      gpl3Plus = {
+        shortName = "gpl3Plus";
+        spdxId = "GPL-3.0-or-later";
+        fullName = "GNU General Public License v3.0 or later";
+        url = "https://spdx.org/licenses/GPL-3.0-or-later.html";
+        free = true;
+        redistributable = true;
+        deprecated = false;
+        licenseType = "simple";
+      };
+      gpl2Only = {
+        shortName = "gpl2Only";
+        spdxId = "GPL-2.0-only";
+        fullName = "GNU General Public License v2.0 only";
+        url = "https://spdx.org/licenses/GPL-2.0-only.html";
+        free = true;
+        redistributable = true;
+        deprecated = false;
+        licenseType = "simple";
+      };
+    };
+
+    # --- platforms (lib/systems) --------------------------------------------
+    # elaborate (on a system string or a set), examples, equals.
+    systems = (import ./systems.nix { inherit lib; }).public;
+
     # --- customisation (lib/customisation.nix) -----------------------------
+    # makeOverridable: the result gets `override` (taking the function's
+    # arguments, or a function of the old ones) and, when it is a set,
+    # `overrideDerivation` and (if it has one) `overrideAttrs`, each giving
+    # a result that is overridable again. A function result keeps its
+    # formal arguments.
     makeOverridable =
       f:
       let
-        # Keep the result overridable after .overrideAttrs as well.
-        overrideWith =
-          origArgs: result:
+        withArgs = mirrorFunctionArgs f;
+        call =
+          origArgs:
           let
-            overrideArgs =
-              newArgs: makeOverridable f (origArgs // (if isFunction newArgs then newArgs origArgs else newArgs));
+            result = f origArgs;
+            override = withArgs (
+              newArgs: makeOverridable f (origArgs // (if isFunction newArgs then newArgs origArgs else newArgs))
+            );
+            again = g: makeOverridable (withArgs g) origArgs;
           in
           if b.isAttrs result then
             result
             // {
-              override = overrideArgs;
-              overrideDerivation = fdrv: overrideWith origArgs (overrideDerivation result fdrv);
+              inherit override;
+              overrideDerivation = fdrv: again (args: overrideDerivation (f args) fdrv);
             }
             // optionalAttrs (result ? overrideAttrs) {
-              overrideAttrs = fdrv: overrideWith origArgs (result.overrideAttrs fdrv);
+              overrideAttrs = fattrs: again (args: (f args).overrideAttrs fattrs);
             }
           else if isFunction result then
-            setFunctionArgs result (functionArgs result) // { override = overrideArgs; }
+            setFunctionArgs result (functionArgs result) // { inherit override; }
           else
             result;
       in
-      mirrorFunctionArgs f (origArgs: overrideWith origArgs (f origArgs));
+      withArgs call;
 
+    # A new derivation from the old one's attributes changed by `f`; it keeps
+    # the old `meta` and `passthru`.
     overrideDerivation =
       drv: f:
-      let
-        newDrv = derivation (drv.drvAttrs // (f drv));
-      in
-      drv // newDrv;
+      extendDerivation (b.seq drv.drvPath true) (
+        {
+          meta = drv.meta or { };
+          passthru = drv.passthru or { };
+        }
+        // (drv.passthru or { })
+      ) (derivation (drv.drvAttrs // f drv));
 
+    # A missing argument aborts the evaluation (nixpkgs uses `abort`, so that
+    # tryEval cannot hide a package that cannot be called).
     callPackageWith =
       autoArgs: fn: args:
       let
         f = if isFunction fn then fn else import fn;
         fargs = functionArgs f;
         allArgs = b.intersectAttrs fargs autoArgs // args;
-        missing = b.filter (n: !(fargs.${n}) && !(allArgs ? ${n})) (b.attrNames fargs);
+        missing = b.filter (n: !fargs.${n} && !(allArgs ? ${n})) (b.attrNames fargs);
       in
-      if missing != [ ] then
-        throw "hostpkgs: function called by callPackage${
-          if b.isPath fn then " (${toString fn})" else ""
-        } without required argument(s): ${b.concatStringsSep ", " missing}; hostpkgs may not offer them"
+      if missing == [ ] then
+        makeOverridable f allArgs
       else
-        makeOverridable f allArgs;
+        abort "lib.customisation.callPackageWith: Function called without required argument \"${b.head missing}\"${
+          if b.isPath fn then " (${toString fn})" else ""
+        }; hostpkgs may not offer it";
 
-    # A derivation extended with attributes; outputs keep the extension too.
-    # Same contract as nixpkgs' lib.extendDerivation without the condition.
+    # A derivation extended with `passthru`; every output (drv.bin …) is the
+    # extended set too, with its own outPath, and `all` lists the outputs.
+    # Its paths are only available when `condition` holds.
     extendDerivation =
-      passthru: drv:
+      condition: passthru: drv:
       let
-        outputs = drv.outputs or [ "out" ];
-        commonAttrs = drv // (b.listToAttrs outputsList) // { all = map (x: x.value) outputsList; } // passthru;
-        outputToAttrListElement = outputName: {
-          name = outputName;
-          value =
-            commonAttrs
-            // {
-              inherit (drv.${outputName}) type outputName;
-              outputSpecified = true;
-              drvPath = drv.drvPath;
-              outPath = drv.${outputName}.outPath;
-            }
-            // optionalAttrs (passthru ? overrideAttrs) {
-              overrideAttrs = f: (passthru.overrideAttrs f).${outputName};
-            };
-        };
-        outputsList = map outputToAttrListElement outputs;
+        guarded = v: assert condition; v;
+        outputNames = drv.outputs or [ "out" ];
+        outputs = b.listToAttrs (
+          map (name: {
+            inherit name;
+            value =
+              extended
+              // {
+                inherit (drv.${name}) type outputName;
+                outputSpecified = true;
+                drvPath = guarded drv.${name}.drvPath;
+                outPath = guarded drv.${name}.outPath;
+              }
+              // optionalAttrs (passthru ? overrideAttrs) {
+                overrideAttrs = g: (passthru.overrideAttrs g).${name};
+              };
+          }) outputNames
+        );
+        extended =
+          drv
+          // outputs
+          // { all = map (name: outputs.${name}) outputNames; }
+          // passthru
+          // {
+            drvPath = guarded drv.drvPath;
+            outPath = guarded drv.outPath;
+          };
       in
-      commonAttrs
-      // {
-        drvPath = drv.drvPath;
-        outPath = drv.outPath;
-      };
+      extended;
   };
 in
 lib

@@ -4,7 +4,7 @@
 # Debian's bash is the interactive build, so the terminfo library it needs
 # (libtinfo) is bundled in out/lib. nixpkgs' dev/doc/info outputs are not
 # offered: the host has no bash headers.
-{ hostImport }:
+{ lib, hostImport }:
 hostImport.mkHostPackage {
   pname = "bash";
   debianPackage = "bash";
@@ -33,7 +33,7 @@ hostImport.mkHostPackage {
   meta = {
     homepage = "https://www.gnu.org/software/bash/";
     description = "GNU Bourne-Again Shell (host's Debian build, imported)";
-    license = hostImport.licenses.gpl3Plus;
+    license = lib.licenses.gpl3Plus;
     mainProgram = "bash";
   };
 }

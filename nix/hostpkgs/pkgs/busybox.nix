@@ -3,7 +3,7 @@
 # so usr/bin and usr/sbin applets land there too), including bin/sh.
 # Imported from the host's Debian busybox-static: a static executable, so
 # nothing is patched and its closure is itself.
-{ hostImport }:
+{ lib, hostImport }:
 hostImport.mkHostPackage {
   pname = "busybox";
   debianPackage = "busybox-static";
@@ -37,7 +37,7 @@ hostImport.mkHostPackage {
   meta = {
     homepage = "https://busybox.net";
     description = "Tiny versions of common UNIX utilities in a single small executable (host's Debian busybox-static, imported)";
-    license = hostImport.licenses.gpl2Only;
+    license = lib.licenses.gpl2Only;
     mainProgram = "busybox";
   };
 }

@@ -54,6 +54,6 @@ hostImport.mkHostPackage {
   meta = {
     homepage = "https://www.gnu.org/software/coreutils/";
     description = "GNU Core Utilities (host's Debian build, imported)";
-    license = hostImport.licenses.gpl3Plus;
+    license = lib.licenses.gpl3Plus;
   };
 }

@@ -65,46 +65,6 @@ let
       builtins.hashString "sha256" (lib.concatMapStrings (builtins.hashFile "sha256") files);
 in
 {
-  # nixpkgs' lib.licenses entries used here (same attribute shape).
-  licenses = {
-    asl20 = {
-      shortName = "asl20";
-      spdxId = "Apache-2.0";
-      fullName = "Apache License 2.0";
-      url = "https://spdx.org/licenses/Apache-2.0.html";
-      free = true;
-      redistributable = true;
-      deprecated = false;
-    };
-    zlib = {
-      shortName = "zlib";
-      spdxId = "Zlib";
-      fullName = "zlib License";
-      url = "https://spdx.org/licenses/Zlib.html";
-      free = true;
-      redistributable = true;
-      deprecated = false;
-    };
-    gpl3Plus = {
-      shortName = "gpl3Plus";
-      spdxId = "GPL-3.0-or-later";
-      fullName = "GNU General Public License v3.0 or later";
-      url = "https://spdx.org/licenses/GPL-3.0-or-later.html";
-      free = true;
-      redistributable = true;
-      deprecated = false;
-    };
-    gpl2Only = {
-      shortName = "gpl2Only";
-      spdxId = "GPL-2.0-only";
-      fullName = "GNU General Public License v2.0 only";
-      url = "https://spdx.org/licenses/GPL-2.0-only.html";
-      free = true;
-      redistributable = true;
-      deprecated = false;
-    };
-  };
-
   # A package imported from the host. Arguments: those of
   # stdenvNoCC.mkDerivation (pname, outputs, installPhase, meta, passthru,
   # ...) plus `debianPackage` (where the files come from: gives the version

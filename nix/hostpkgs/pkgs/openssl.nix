@@ -9,7 +9,7 @@
 # (see ./host-import.nix). A program linked against it references only
 # `out` (and glibc); `dev` refers to `bin` and `out` through
 # nix-support/propagated-build-inputs, as in nixpkgs.
-{ hostImport }:
+{ lib, hostImport }:
 let
   libDir = "/usr/lib/x86_64-linux-gnu";
 in
@@ -88,7 +88,7 @@ hostImport.mkHostPackage {
   meta = {
     homepage = "https://www.openssl.org/";
     description = "Cryptographic library that implements the SSL and TLS protocols (host's Debian build, imported)";
-    license = hostImport.licenses.asl20;
+    license = lib.licenses.asl20;
     mainProgram = "openssl";
     pkgConfigModules = [
       "libcrypto"

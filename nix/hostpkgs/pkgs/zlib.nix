@@ -6,7 +6,7 @@
 #   static  lib/libz.a
 # imported from the host's Debian packages zlib1g and zlib1g-dev (see
 # ./host-import.nix).
-{ hostImport }:
+{ lib, hostImport }:
 let
   libDir = "/usr/lib/x86_64-linux-gnu";
 in
@@ -63,7 +63,7 @@ hostImport.mkHostPackage {
   meta = {
     homepage = "https://zlib.net";
     description = "Lossless data-compression library (host's Debian build, imported)";
-    license = hostImport.licenses.zlib;
+    license = lib.licenses.zlib;
     pkgConfigModules = [ "zlib" ];
   };
 }

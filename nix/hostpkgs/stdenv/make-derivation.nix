@@ -93,7 +93,7 @@ let
         broken = false;
       } // (attrs.meta or { });
     in
-    lib.extendDerivation (
+    lib.extendDerivation true (
       (attrs.passthru or { })
       // {
         inherit meta overrideAttrs stdenv;
