@@ -64,6 +64,13 @@ def nixbuild(*args: str, cwd: Path | None = None, env: dict[str, str] | None = N
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def check_github_workflow(file: Path) -> subprocess.CompletedProcess[str]:
+    """check-jsonschema against its vendored GitHub workflow schema."""
+    exe = Path(sys.executable).parent / "check-jsonschema"
+    return subprocess.run([str(exe), "--builtin-schema", "vendor.github-workflows", str(file)],
+                          capture_output=True, text=True)
+
+
 def copy_example(name: str, dest: Path) -> Path:
     target = dest / name
     shutil.copytree(EXAMPLES / name, target, symlinks=False,

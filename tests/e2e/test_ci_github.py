@@ -4,19 +4,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
-from tests.conftest import copy_example, nixbuild
-
-
-def _check_jsonschema(file: Path) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).parent / "check-jsonschema"
-    return subprocess.run([str(exe), "--builtin-schema", "vendor.github-workflows", str(file)],
-                          capture_output=True, text=True)
+from tests.conftest import check_github_workflow, copy_example, nixbuild
 
 
 def test_workflow_is_valid_and_covers_every_target(tmp_path: Path) -> None:
@@ -29,7 +21,7 @@ def test_workflow_is_valid_and_covers_every_target(tmp_path: Path) -> None:
     report = result.json()
     workflow = project / ".github" / "workflows" / "nixbuild.yml"
     assert report["file"] == str(workflow) and report["status"] == "created"
-    checked = _check_jsonschema(workflow)
+    checked = check_github_workflow(workflow)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     data = yaml.safe_load(workflow.read_text())
     job = data["jobs"]["image"]
@@ -56,7 +48,7 @@ def test_output_path_and_options(tmp_path: Path) -> None:
                       "git+https://example.org/nixbuild", "-C", str(project))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"created: {out}"
-    checked = _check_jsonschema(out)
+    checked = check_github_workflow(out)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     env = yaml.safe_load(out.read_text())["jobs"]["image"]["env"]
     assert env["IMAGE_REPOSITORY"] == 'ghcr.io/me/x"y'  # quoted as data, not YAML syntax
