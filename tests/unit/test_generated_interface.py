@@ -16,7 +16,15 @@ from tests.conftest import REPO, copy_example
 INTERFACE = json.loads((REPO / "tests/data/nixpkgs-interface.json").read_text())
 ATTRIBUTES = set(INTERFACE["attributes"])
 ROOTS = ("pkgs", "lib", "dockerTools", "stdenv")
-_REF = re.compile(r"(?<![\w.'/-])(" + "|".join(ROOTS) + r")((?:\.[A-Za-z_][A-Za-z0-9_'-]*)+)")
+# An overlay's `final:` and `prev:` are package sets too.
+PACKAGE_SETS = ("pkgs", "final", "prev")
+_REF = re.compile(r"(?<![\w.'/-])(" + "|".join((*ROOTS, *PACKAGE_SETS[1:])) + r")((?:\.[A-Za-z_][A-Za-z0-9_'-]*)+)")
+# jinja2 tags and expressions of the templates (what they become is checked
+# on generated files; the Nix around them is checked here).
+_JINJA = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\[%.*?%\]|\[\[.*?\]\]", re.S)
+# Every hand-written Nix source that reaches generated code, and the templates.
+SOURCES = sorted([*(REPO / "nixbuild" / "templates").glob("*.nix.j2"), *(REPO / "nix" / "lib").glob("*.nix"),
+                  *(REPO / "overlays").glob("*.nix")])
 _FORMALS = re.compile(r"\A(?:\s*#[^\n]*\n)*\s*\{([^{}]*)\}\s*:", re.S)
 # Files whose arguments are filled by callPackage from the package set.
 CALLPACKAGED = {"package.nix", "lib/image.nix"}
@@ -47,7 +55,7 @@ def references(source: str, callpackaged: bool = True) -> set[str]:
                 found.add(name)
     for root, rest in _REF.findall(source):
         path = rest.lstrip(".")
-        found.add(path if root == "pkgs" else f"{root}.{path}")
+        found.add(path if root in PACKAGE_SETS else f"{root}.{path}")
     return found
 
 
@@ -70,7 +78,27 @@ def test_generated_code_uses_only_recorded_nixpkgs_attributes(name: str, tmp_pat
     assert not unknown, "generated code uses attributes not in nixpkgs-interface.json:\n" + "\n".join(sorted(unknown))
 
 
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: str(p.relative_to(REPO)))
+def test_templates_and_nix_sources_use_only_recorded_nixpkgs_attributes(source: Path) -> None:
+    """Every template (every builder's, also those no example uses yet), nix/lib
+    and nixbuild's overlays: each pkgs/lib/stdenv/dockerTools/final/prev name
+    is recorded, and so are a callPackage'd file's arguments."""
+    text = _JINJA.sub("x", source.read_text())
+    callpackaged = source.name.startswith("package-") or source.relative_to(REPO).as_posix() == "nix/lib/image.nix"
+    unknown = sorted(ref for ref in references(text, callpackaged=callpackaged) if ref not in ATTRIBUTES)
+    assert not unknown, f"{source.name} uses attributes not in nixpkgs-interface.json: {unknown}"
+
+
+def test_every_template_and_nix_source_is_scanned() -> None:
+    assert {p.name for p in SOURCES} >= {"package-c.nix.j2", "package-shell.nix.j2", "image.nix", "policy.nix",
+                                         "cross-shared-cacert.nix"}
+    templates = {p.name for p in (REPO / "nixbuild" / "templates").glob("*.j2")}
+    assert {p.name for p in SOURCES} >= templates - {"header.j2", "github-workflow.yml.j2"}
+
+
 def test_the_checker_catches_an_unrecorded_attribute() -> None:
     refs = references("{ lib, stdenv, fooBar }:\nstdenv.mkDerivation { x = lib.notAFunction; y = pkgs.dockerTools.buildImage; }")
     assert {"fooBar", "lib.notAFunction", "dockerTools.buildImage", "stdenv.mkDerivation"} <= refs
+    assert references("final: prev: { a = final.buildPackages.zstd; b = prev.lib.mkForce; }") >= {
+        "buildPackages.zstd", "lib.mkForce"}
     assert "fooBar" not in ATTRIBUTES and "lib.notAFunction" not in ATTRIBUTES
