@@ -6,6 +6,7 @@ gives exit 0 with a wrong or missing program."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def project(tmp_path: Path, shape: str, name: str, extra: str = "") -> Path:
     shutil.copy(FIXTURES / "program.c", root / f"{name}.c")
     (root / "nixbuild.toml").write_text(
         f'[package]\nname = "{name}"\nversion = "1.0"\nbuilder = "c"\n{extra}\n'
-        f'[target]\nplatforms = {TARGETS!r}\n'.replace("'", '"')
+        f'[target]\nplatforms = {json.dumps(TARGETS)}\n'
         + '[nixpkgs]\nsource = "hostpkgs"\n')
     return root
 
@@ -78,6 +79,15 @@ def test_hardcoded_gcc_fails_a_cross_build_with_one_line(tmp_path: Path) -> None
             "(the target's is CC=aarch64-unknown-linux-gnu-cc)") in errors[0]
     assert "(hint: write $(CC) instead of `gcc` in the Makefile's recipes" in errors[0]
     assert not list((root / "nixbuild-result").rglob("*.tar"))
+
+
+def test_a_make_flag_with_spaces_reaches_make_as_one_argument(tmp_path: Path) -> None:
+    """make-flags = ["CFLAGS=-O2 -g -DGREETING='\\"two  spaces\\"'"] (TOML): make gets the whole flag (split
+    into words, `-g` would be an option of make's and the quoted string would break)."""
+    root = project(tmp_path, "cc-gcc", "app",
+                   'make-flags = ["CFLAGS=-O2 -g -DGREETING=\'\\"two  spaces\\"\'"]\n')
+    archive = image(root, "x86_64-linux")
+    assert run_entrypoint(archive, tmp_path / "run", "x86_64-linux", []) == "app for x86_64\ntwo  spaces\n"
 
 
 def test_cc_gcc_is_overridden_by_the_targets_compiler(tmp_path: Path) -> None:

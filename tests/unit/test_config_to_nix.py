@@ -36,6 +36,7 @@ let
   c = import ./package.nix { stdenv = { mkDerivation = a: a; cc.targetPrefix = "x-"; }; };
 in {
   inherit (image) env labels cmd workdir entrypoint osRelease;
+  structuredAttrs = c.__structuredAttrs;
   makeFlags = c.makeFlags;
   installFlags = c.installFlags;
   buildFlags = c.buildFlags or [ ];
@@ -87,6 +88,7 @@ def test_every_string_field_reads_back_identical(tmp_path: Path, env, labels, cm
     assert got["workdir"] == "/" + workdir
     fixed = ["CC=x-cc", "CXX=x-c++", "AR=x-ar", "RANLIB=x-ranlib", "LD=x-ld", "STRIP=x-strip",
              "PKG_CONFIG=x-pkg-config", "PREFIX=$(out)", "prefix=$(out)"]
+    assert got["structuredAttrs"] is True  # so each list element is one make argument
     assert got["makeFlags"] == [*fixed, *flags]
     assert got["installFlags"] == ["DESTDIR=$(NIX_BUILD_TOP)/destdir", *install_flags]
     assert got["buildFlags"] == [make_target]

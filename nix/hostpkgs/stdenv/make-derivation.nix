@@ -51,10 +51,24 @@ let
           throw "stdenv.mkDerivation: set either `name`, or `pname` and `version`";
       outputs = attrs.outputs or [ "out" ];
       env = attrs.env or { };
+      structured = attrs.__structuredAttrs or false;
+      # Under structured attrs Nix reads reference checks per output from
+      # outputChecks.<output> (as nixpkgs moves them there).
+      checkNames = [
+        "allowedReferences"
+        "allowedRequisites"
+        "disallowedReferences"
+        "disallowedRequisites"
+      ];
+      topChecks = lib.filterAttrs (n: _: lib.elem n checkNames) attrs;
+      outputChecks = lib.genAttrs outputs (
+        o: topChecks // ((attrs.outputChecks or { }).${o} or { })
+      );
       clash = lib.filter (n: attrs ? ${n}) (lib.attrNames env);
       drvAttrs =
-        lib.removeAttrs attrs removedAttrs
-        // env
+        lib.removeAttrs attrs (removedAttrs ++ lib.optionals structured checkNames)
+        # Structured attrs keep `env` as an attribute; setup exports it.
+        // (if structured then { inherit env outputChecks; } else env)
         // {
           inherit name outputs;
           system = buildPlatform.system;
@@ -75,9 +89,7 @@ let
           __ignoreNulls = true;
         };
       checked =
-        if attrs.__structuredAttrs or false then
-          throw "stdenv.mkDerivation (${name}): __structuredAttrs is not supported by hostpkgs"
-        else if clash != [ ] then
+        if clash != [ ] then
           throw "stdenv.mkDerivation (${name}): `env` attributes clash with derivation arguments: ${toString clash}"
         else
           drvAttrs;

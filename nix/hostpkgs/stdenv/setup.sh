@@ -14,7 +14,27 @@ if [ -z "${IN_NIX_SHELL:-}" ]; then
 fi
 shopt -s extglob
 
-: "${outputs:=out}"
+# __structuredAttrs (as nixpkgs' setup.sh detects it): the builder sourced
+# .attrs.sh, so lists are bash arrays and `outputs` maps each output name to
+# its path. Each output is exported by name, and so is every entry of `env`.
+if [ -f .attrs.sh ] || [[ -n "${NIX_ATTRS_JSON_FILE:-}" ]]; then
+    __structuredAttrs=1
+    for _output in "${!outputs[@]}"; do
+        export "$_output=${outputs[$_output]}"
+    done
+    # Nix 2.8 points NIX_ATTRS_JSON_FILE outside the sandbox (NixOS/nix#6736).
+    if ! [[ -e "${NIX_ATTRS_JSON_FILE:-}" ]]; then export NIX_ATTRS_JSON_FILE="$NIX_BUILD_TOP/.attrs.json"; fi
+    if ! [[ -e "${NIX_ATTRS_SH_FILE:-}" ]]; then export NIX_ATTRS_SH_FILE="$NIX_BUILD_TOP/.attrs.sh"; fi
+    if [[ "$(declare -p env 2>/dev/null)" == "declare -A"* ]]; then
+        for _output in "${!env[@]}"; do
+            declare -x "$_output=${env[$_output]}"
+        done
+    fi
+    unset _output
+else
+    __structuredAttrs=
+    : "${outputs:=out}"
+fi
 : "${NIX_BUILD_CORES:=1}"
 [ "$NIX_BUILD_CORES" -gt 0 ] 2>/dev/null || NIX_BUILD_CORES=1
 export NIX_BUILD_CORES
@@ -63,23 +83,90 @@ addEnvHooks() { local depHostOffset="$1"; shift; envHooks+=("$@"); }
 
 # ---------------------------------------------------------------- utils ----
 
-appendToVar() {
-    local name="$1"
-    shift
-    if [ -n "${!name:-}" ]; then
-        eval "$name=\"\${$name} \$*\""
+# appendToVar / prependToVar NAME WORD...: add words to a variable that is a
+# bash array (structured attrs, or declared so) or a space-separated string.
+_addToVar() {
+    local where="$1" name="$2"
+    shift 2
+    local -n _atvRef="$name"
+    local isArray
+    case "$(declare -p "$name" 2>/dev/null)" in
+        "declare -A"*)
+            echo "${where}ToVar(): ERROR: $name is an associative array" >&2
+            return 1
+            ;;
+        "declare -a"*) isArray=1 ;;
+        "") isArray="$__structuredAttrs" ;;
+        *) isArray= ;;
+    esac
+    if [ -n "$isArray" ] && [ "$where" = append ]; then
+        _atvRef=(${_atvRef+"${_atvRef[@]}"} "$@")
+    elif [ -n "$isArray" ]; then
+        _atvRef=("$@" ${_atvRef+"${_atvRef[@]}"})
+    elif [ "$where" = append ]; then
+        _atvRef="${_atvRef:+$_atvRef }$*"
     else
-        eval "$name=\"\$*\""
+        _atvRef="$*${_atvRef:+ $_atvRef}"
     fi
 }
-prependToVar() {
-    local name="$1"
+appendToVar() { _addToVar append "$@"; }
+prependToVar() { _addToVar prepend "$@"; }
+
+# concatTo ARRAY NAME[=DEFAULT]...: append the words of each variable to the
+# indexed array ARRAY, with nixpkgs' semantics: an array contributes its
+# elements unchanged (so a flag may contain spaces); a string is split on
+# whitespace, without glob expansion, except that a *Array variable holding
+# a string is one word; a variable unset or empty contributes DEFAULT if
+# given.
+concatTo() {
+    local -n _ctTarget="$1"
     shift
-    if [ -n "${!name:-}" ]; then
-        eval "$name=\"\$* \${$name}\""
-    else
-        eval "$name=\"\$*\""
-    fi
+    local -
+    set -o noglob
+    local spec name default decl
+    for spec in "$@"; do
+        name="${spec%%=*}"
+        default=""
+        if [[ "$spec" == *=* ]]; then default="${spec#*=}"; fi
+        decl="$(declare -p "$name" 2>/dev/null || true)"
+        local -n _ctSource="$name"
+        case "$decl" in
+            "declare -A"*)
+                echo "concatTo(): ERROR: $name is an associative array" >&2
+                return 1
+                ;;
+            "declare -a"*)
+                if [ -n "${_ctSource[*]}" ]; then
+                    _ctTarget+=("${_ctSource[@]}")
+                elif [ -n "$default" ]; then
+                    _ctTarget+=("$default")
+                fi
+                ;;
+            "")
+                if [ -n "$default" ]; then _ctTarget+=("$default"); fi
+                ;;
+            *)
+                if [ -z "$_ctSource" ]; then
+                    if [ -n "$default" ]; then _ctTarget+=("$default"); fi
+                elif [[ "$name" == *Array ]]; then
+                    _ctTarget+=("$_ctSource")
+                else
+                    # shellcheck disable=SC2206
+                    _ctTarget+=($_ctSource)
+                fi
+                ;;
+        esac
+        unset -n _ctSource
+    done
+}
+
+# echoCmd LABEL ARG...: "LABEL: ARG..." with every argument shell-quoted, so
+# the words a command received are unambiguous (as nixpkgs logs its flags).
+echoCmd() {
+    printf "%s:" "$1"
+    shift
+    printf ' %q' "$@"
+    echo
 }
 
 addToSearchPathWithCustomDelimiter() {
@@ -192,7 +279,13 @@ _overrideFirst outputMan "man" "$outputBin"
 _overrideFirst outputDevman "devman" "devdoc" "$outputMan"
 _overrideFirst outputInfo "info" "$outputBin"
 
-getAllOutputNames() { echo "$outputs"; }
+getAllOutputNames() {
+    if [ -n "$__structuredAttrs" ]; then
+        echo "${!outputs[*]}"
+    else
+        echo "$outputs"
+    fi
+}
 
 # moveToOutput PATTERN OUTPUT: move files matching PATTERN (relative to each
 # output) from every other output into OUTPUT (a path, or REMOVE to delete).
@@ -232,7 +325,7 @@ moveToOutput() {
 }
 
 _multioutConfig() {
-    if [ "$outputs" = "out" ] || [ -z "${setOutputFlags-1}" ]; then return; fi
+    if [ "$(getAllOutputNames)" = "out" ] || [ -z "${setOutputFlags-1}" ]; then return; fi
     local confScript="${configureScript:-}"
     if [ -z "$confScript" ] && [ -x ./configure ]; then confScript=./configure; fi
     if [ -z "$confScript" ]; then return; fi
@@ -262,7 +355,7 @@ _multioutDocs() {
 }
 
 _multioutDevs() {
-    if [ "$outputs" = "out" ] || [ -z "${moveToDev-1}" ]; then return; fi
+    if [ "$(getAllOutputNames)" = "out" ] || [ -z "${moveToDev-1}" ]; then return; fi
     moveToOutput include "${!outputInclude}"
     moveToOutput lib/pkgconfig "${!outputDev}"
     moveToOutput share/pkgconfig "${!outputDev}"
@@ -272,7 +365,7 @@ _multioutDevs() {
 
 # The dev output propagates the other outputs, as in nixpkgs.
 _multioutPropagateDev() {
-    if [ "$outputs" = "out" ]; then return; fi
+    if [ "$(getAllOutputNames)" = "out" ]; then return; fi
     local outputFirst
     for outputFirst in $(getAllOutputNames); do break; done
     local propagaterOutput="$outputDev"
@@ -347,10 +440,12 @@ _activateInput() {
 }
 
 _PATH=""
-for _p in ${defaultNativeBuildInputs:-} ${nativeBuildInputs:-} ${propagatedNativeBuildInputs:-}; do
+# Store paths have no spaces: a list attribute is a string or (structured
+# attrs) an array, and ${name[*]} gives its words either way.
+for _p in ${defaultNativeBuildInputs[*]:-} ${nativeBuildInputs[*]:-} ${propagatedNativeBuildInputs[*]:-}; do
     _addInput "$_p" -1
 done
-for _p in ${buildInputs:-} ${propagatedBuildInputs:-}; do
+for _p in ${buildInputs[*]:-} ${propagatedBuildInputs[*]:-}; do
     _addInput "$_p" 0
 done
 for _p in "${_allInputs[@]}"; do
@@ -391,18 +486,20 @@ runHook addInputsHook
 
 unpackPhase() {
     runHook preUnpack
-    if [ -z "${srcs:-}" ]; then
+    if [ -z "${srcs[*]:-}" ]; then
         if [ -z "${src:-}" ]; then
             echo 'variable $src or $srcs should point to the source' >&2
             return 1
         fi
         srcs="$src"
     fi
+    local -a srcsArray=()
+    concatTo srcsArray srcs
     local dirsBefore="" i
     for i in *; do
         if [ -d "$i" ]; then dirsBefore="$dirsBefore $i "; fi
     done
-    for i in $srcs; do
+    for i in "${srcsArray[@]}"; do
         unpackFile "$i"
     done
     : "${sourceRoot=}"
@@ -464,15 +561,16 @@ unpackFile() {
 
 patchPhase() {
     runHook prePatch
-    local -a patchesArray
-    patchesArray=(${patches:-})
+    local -a patchesArray=() flagsArray=()
+    concatTo patchesArray patches
+    concatTo flagsArray patchFlags=-p1
     local i
     for i in "${patchesArray[@]}"; do
         echo "applying patch $i"
         case "$i" in
-            *.gz) gzip -d <"$i" | patch ${patchFlags:--p1} ;;
-            *.xz) xz -d <"$i" | patch ${patchFlags:--p1} ;;
-            *) patch ${patchFlags:--p1} <"$i" ;;
+            *.gz) gzip -d <"$i" | patch "${flagsArray[@]}" ;;
+            *.xz) xz -d <"$i" | patch "${flagsArray[@]}" ;;
+            *) patch "${flagsArray[@]}" <"$i" ;;
         esac
     done
     runHook postPatch
@@ -489,11 +587,12 @@ configurePhase() {
             prependToVar configureFlags "${prefixKey:---prefix=}$prefix"
         fi
         if [ -z "${dontDisableStatic:-}" ] && grep -q enable-static "$configureScript" 2>/dev/null; then
-            configureFlags="${configureFlags:-} --disable-static"
+            prependToVar configureFlags --disable-static
         fi
-        echo "configure flags: ${configureFlags:-} ${configureFlagsArray[*]:-}"
-        # shellcheck disable=SC2086
-        $configureScript ${configureFlags:-} "${configureFlagsArray[@]}"
+        local -a flagsArray=()
+        concatTo flagsArray configureFlags configureFlagsArray
+        echoCmd 'configure flags' "${flagsArray[@]}"
+        $configureScript "${flagsArray[@]}"
     else
         echo "no configure script, doing nothing"
     fi
@@ -512,10 +611,9 @@ buildPhase() {
         local -a flagsArray=(
             ${enableParallelBuilding:+-j${NIX_BUILD_CORES}}
             SHELL="$SHELL"
-            ${makeFlags:-} "${makeFlagsArray[@]}"
-            ${buildFlags:-} "${buildFlagsArray[@]}"
         )
-        echo "build flags: ${flagsArray[*]}"
+        concatTo flagsArray makeFlags makeFlagsArray buildFlags buildFlagsArray
+        echoCmd 'build flags' "${flagsArray[@]}"
         make ${makefile:+-f $makefile} "${flagsArray[@]}"
     fi
     runHook postBuild
@@ -541,10 +639,9 @@ checkPhase() {
         local -a flagsArray=(
             ${enableParallelChecking:+-j${NIX_BUILD_CORES}}
             SHELL="$SHELL"
-            ${makeFlags:-} "${makeFlagsArray[@]}"
-            ${checkFlags:-VERBOSE=y} "${checkFlagsArray[@]}"
-            ${checkTarget}
         )
+        concatTo flagsArray makeFlags makeFlagsArray checkFlags=VERBOSE=y checkFlagsArray checkTarget
+        echoCmd 'check flags' "${flagsArray[@]}"
         make ${makefile:+-f $makefile} "${flagsArray[@]}"
     fi
     runHook postCheck
@@ -563,11 +660,9 @@ installPhase() {
     local -a flagsArray=(
         ${enableParallelInstalling:+-j${NIX_BUILD_CORES}}
         SHELL="$SHELL"
-        ${makeFlags:-} "${makeFlagsArray[@]}"
-        ${installFlags:-} "${installFlagsArray[@]}"
-        ${installTargets:-install}
     )
-    echo "install flags: ${flagsArray[*]}"
+    concatTo flagsArray makeFlags makeFlagsArray installFlags installFlagsArray installTargets=install
+    echoCmd 'install flags' "${flagsArray[@]}"
     make ${makefile:+-f $makefile} "${flagsArray[@]}"
     runHook postInstall
 }
@@ -576,7 +671,7 @@ installPhase() {
 # compiler through DWARF) from ELF files of one output, like nixpkgs' strip.sh.
 _doStrip() {
     if [ -n "${dontStrip:-}" ]; then return; fi
-    local dirs="${stripDebugList:-lib lib32 lib64 libexec bin sbin}"
+    local dirs="${stripDebugList[*]:-lib lib32 lib64 libexec bin sbin}"
     local d f
     for d in $dirs; do
         [ -e "$prefix/$d" ] || continue
@@ -586,8 +681,8 @@ _doStrip() {
             fi
         done < <(find "$prefix/$d" -type f -print0)
     done
-    if [ -n "${stripAllList:-}" ]; then
-        for d in $stripAllList; do
+    if [ -n "${stripAllList[*]:-}" ]; then
+        for d in ${stripAllList[*]}; do
             [ -e "$prefix/$d" ] || continue
             while IFS= read -r -d '' f; do
                 if isELF "$f"; then "${STRIP:-strip}" ${stripAllFlags:--s} -p "$f" 2>/dev/null || true; fi
@@ -620,13 +715,13 @@ fixupPhase() {
     for output in $(getAllOutputNames); do
         prefix="${!output}" runHook fixupOutput
     done
-    if [ -n "${propagatedBuildInputs:-}" ]; then
+    if [ -n "${propagatedBuildInputs[*]:-}" ]; then
         mkdir -p "${!outputDev}/nix-support"
-        printf '%s' "$propagatedBuildInputs" >"${!outputDev}/nix-support/propagated-build-inputs"
+        printf '%s' "${propagatedBuildInputs[*]}" >"${!outputDev}/nix-support/propagated-build-inputs"
     fi
-    if [ -n "${propagatedNativeBuildInputs:-}" ]; then
+    if [ -n "${propagatedNativeBuildInputs[*]:-}" ]; then
         mkdir -p "${!outputDev}/nix-support"
-        printf '%s' "$propagatedNativeBuildInputs" >"${!outputDev}/nix-support/propagated-native-build-inputs"
+        printf '%s' "${propagatedNativeBuildInputs[*]}" >"${!outputDev}/nix-support/propagated-native-build-inputs"
     fi
     if [ -n "${setupHook:-}" ]; then
         mkdir -p "${!outputDev}/nix-support"
@@ -642,8 +737,11 @@ installCheckPhase() {
     elif [ -z "${installCheckTarget:-}" ] && ! make -n ${makefile:+-f $makefile} installcheck >/dev/null 2>&1; then
         echo "no installcheck target in ${makefile:-Makefile}, doing nothing"
     else
-        make ${makefile:+-f $makefile} SHELL="$SHELL" ${makeFlags:-} "${makeFlagsArray[@]}" \
-            ${installCheckFlags:-} "${installCheckFlagsArray[@]}" ${installCheckTarget:-installcheck}
+        local -a flagsArray=(SHELL="$SHELL")
+        concatTo flagsArray makeFlags makeFlagsArray installCheckFlags installCheckFlagsArray \
+            installCheckTarget=installcheck
+        echoCmd 'installcheck flags' "${flagsArray[@]}"
+        make ${makefile:+-f $makefile} "${flagsArray[@]}"
     fi
     runHook postInstallCheck
 }
@@ -703,14 +801,15 @@ genericBuild() {
 
 # ------------------------------------------------------------- defaults ----
 
-for _output in $outputs; do
+for _output in $(getAllOutputNames); do
     export "$_output=${!_output:-/nix-shell-output-$_output}"
 done
 unset _output
 if [ -n "${out:-}" ]; then
     : "${prefix:=$out}"
 else
-    _firstOutput="${outputs%% *}"
+    _firstOutput="$(getAllOutputNames)"
+    _firstOutput="${_firstOutput%% *}"
     : "${prefix:=${!_firstOutput}}"
     unset _firstOutput
 fi

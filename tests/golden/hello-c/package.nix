@@ -18,6 +18,9 @@ stdenv.mkDerivation {
     root = ../.;
     name = "hello-1.0.0-source";
   };
+  # Each list element reaches make as one argument, spaces and all (without
+  # structured attrs, stdenv splits makeFlags on whitespace).
+  __structuredAttrs = true;
   outputs = [ "bin" "out" ];
   buildInputs = inputs;
   makeFlags = [
