@@ -22,7 +22,7 @@ APT_PACKAGES=(
   gawk bzip2 xz-utils patch file
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu gcc-arm-linux-gnueabihf
   libc6-dev-arm64-cross libc6-dev-riscv64-cross libc6-dev-armhf-cross
-  libssl-dev zlib1g-dev openssl fakeroot
+  libssl-dev zlib1g-dev openssl fakeroot dash zsh
   podman runc docker-registry openssh-server
 )
 VENV=${VENV:-.venv}

@@ -89,6 +89,9 @@ in
     openssl
     zlib
     busybox
+    bashInteractive
+    dash
+    zsh
     ;
   # The stdenv's own (see `boot`) in the native set; elsewhere they throw, as
   # every host import does outside the native set.
@@ -114,7 +117,6 @@ in
     patchelf
     ;
   patch = final.gnupatch;
-  bashInteractive = final.bash;
   python3 = boot.hostTool "python3" "python3" { python3 = "python3"; } {
     passthru.interpreter = "/usr/bin/python3";
     meta.mainProgram = "python3";

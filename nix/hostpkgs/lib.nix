@@ -39,6 +39,12 @@ let
       ;
 
     # --- trivial ---------------------------------------------------------
+    # The nixpkgs release hostpkgs stands in for (lib/.version, as nixpkgs').
+    trivial = {
+      release = b.head (b.match "([^\n]*)\n?" (b.readFile ./lib/.version));
+      versionSuffix = "-hostpkgs";
+    };
+    version = trivial.release + trivial.versionSuffix;
     id = x: x;
     const = x: _: x;
     boolToString = v: if v then "true" else "false";
@@ -311,6 +317,36 @@ let
         spdxId = "GPL-2.0-only";
         fullName = "GNU General Public License v2.0 only";
         url = "https://spdx.org/licenses/GPL-2.0-only.html";
+        free = true;
+        redistributable = true;
+        deprecated = false;
+        licenseType = "simple";
+      };
+      bsd3 = {
+        shortName = "bsd3";
+        spdxId = "BSD-3-Clause";
+        fullName = "BSD 3-clause \"New\" or \"Revised\" License";
+        url = "https://spdx.org/licenses/BSD-3-Clause.html";
+        free = true;
+        redistributable = true;
+        deprecated = false;
+        licenseType = "simple";
+      };
+      gpl2Plus = {
+        shortName = "gpl2Plus";
+        spdxId = "GPL-2.0-or-later";
+        fullName = "GNU General Public License v2.0 or later";
+        url = "https://spdx.org/licenses/GPL-2.0-or-later.html";
+        free = true;
+        redistributable = true;
+        deprecated = false;
+        licenseType = "simple";
+      };
+      "mit-modern" = {
+        shortName = "mit-modern";
+        spdxId = "MIT-Modern-Variant";
+        fullName = "MIT License Modern Variant";
+        url = "https://spdx.org/licenses/MIT-Modern-Variant.html";
         free = true;
         redistributable = true;
         deprecated = false;

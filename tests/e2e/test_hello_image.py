@@ -130,3 +130,17 @@ def test_source_date_epoch_sets_created(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     info = skopeo_inspect(Path(result.json()["image"]))
     assert info["Created"].startswith("2023-11-14T22:13:20")
+    # Store paths' files get SOURCE_DATE_EPOCH; the customisation layer (the
+    # links at /, /etc, /tmp, /home/nonroot) 1980-01-01, as nixpkgs tars it
+    # with the stdenv's SOURCE_DATE_EPOCH (README, "Config reference").
+    import io
+    import json
+    import tarfile
+
+    with tarfile.open(result.json()["image"]) as archive:
+        (manifest,) = json.load(archive.extractfile("manifest.json"))
+        layers = [tarfile.open(fileobj=io.BytesIO(archive.extractfile(n).read())) for n in manifest["Layers"]]
+    *store, custom = layers
+    assert {m.mtime for layer in store for m in layer.getmembers()} == {1700000000}
+    assert {m.mtime for m in custom.getmembers()} == {315532800}
+    assert {"etc/passwd", "tmp", "home/nonroot"} <= {m.name.lstrip("./") for m in custom.getmembers()}

@@ -63,4 +63,43 @@ def test_dev_outputs_of_inputs_are_forbidden(tmp_path: Path) -> None:
     glibc_dev = run(["nix-instantiate", "--eval", "--json", str(project / ".nixbuild"),
                      "-A", "pkgs.glibc.dev.outPath"]).stdout.strip().strip('"')
     assert by_entry["@dev"] == [glibc_dev]
-    assert by_entry["@man"] == [] and by_entry["zsh"] == []  # hostpkgs has no zsh: skipped, not an error
+    zsh = run(["nix-instantiate", "--eval", "--json", str(project / ".nixbuild"), "-A", "pkgs.zsh.outPath"]).stdout
+    assert by_entry["@man"] == [] and by_entry["zsh"] == [zsh.strip().strip('"')]
+
+
+@pytest.mark.parametrize(("attr", "program", "name"), [
+    ("dash", "dash", "dash"), ("zsh", "zsh", "zsh"), ("bashInteractive", "bash", "bash-interactive"),
+])
+def test_every_default_shell_entry_is_enforced(tmp_path: Path, attr: str, program: str, name: str) -> None:
+    """The default forbid list names dash, zsh and bashInteractive; each is a
+    package of its own (bashInteractive is not bash), so each entry catches it."""
+    project = copy_example("hello-c", tmp_path)
+    toml = project / "nixbuild.toml"
+    toml.write_text(toml.read_text().replace('builder = "c"', f'builder = "c"\ninputs = ["{attr}"]'))
+    makefile = project / "Makefile"
+    makefile.write_text(makefile.read_text().replace(
+        "\tinstall -D -m 0755 hello $(PREFIX)/bin/hello\n",
+        f"\tinstall -D -m 0755 hello $(PREFIX)/bin/hello\n\tcommand -v {program} > $(PREFIX)/bin/.shell\n",
+    ))
+    result = nixbuild("image", "-C", str(project))
+    assert result.returncode == 4, result.stderr
+    (line,) = [l for l in result.stderr.splitlines() if l.startswith("nixbuild: error:")]
+    assert re.search(rf"closure policy: {name}-[^ ]* must not be in the image", line), line
+    assert f"--allow {attr}" in line
+
+
+def test_a_forbidden_package_is_never_built(tmp_path: Path) -> None:
+    """As nixpkgs, the policy names forbidden paths without building them: a
+    forbidden package that cannot even be built does not stop a clean image."""
+    project = copy_example("hello-c", tmp_path)
+    (project / "overlays").mkdir()
+    (project / "overlays" / "unbuildable.nix").write_text(
+        'final: prev: { unbuildable = prev.runCommand "unbuildable-' + tmp_path.name + '" { } "exit 1"; }\n')
+    toml = project / "nixbuild.toml"
+    text = toml.read_text().replace("[nixpkgs]\n", '[nixpkgs]\noverlays = ["overlays/*.nix"]\n')
+    toml.write_text(text.replace("[image]\n", '[image]\nforbid = ["bash", "unbuildable", "@dev"]\n', 1))
+    result = nixbuild("image", "--json", "-C", str(project))
+    assert result.returncode == 0, result.stderr
+    path = run(["nix-instantiate", "--eval", "--json", str(project / ".nixbuild"), "-A",
+                "pkgs.unbuildable.outPath"]).stdout.strip().strip('"')
+    assert path.startswith("/nix/store/") and not Path(path).exists()

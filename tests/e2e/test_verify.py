@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,23 @@ def test_verify_builds_from_a_clean_copy_without_in_tree_caches(tmp_path: Path, 
     else:
         assert result.returncode != 0  # the build's failure (its exit code is the build-failure tests' business)
         assert "build/cache.txt was created in" in result.stderr
+
+
+@pytest.mark.parametrize("target", ["x86_64-linux", "aarch64-linux"])
+def test_verify_finds_the_customisation_layer_of_every_target(tmp_path: Path, target: str) -> None:
+    """verify rebuilds the image's customisation layer; in a cross set its name
+    has no host suffix (a stdenvNoCC derivation, as in nixpkgs), so it is found
+    there too."""
+    from nixbuild import pipeline, verify
+
+    project = pipeline.load_project(copy_example("hello-c", tmp_path))
+    pipeline.generate(project)
+    # verify runs after a build: the derivations are in the store.
+    subprocess.run(["nix-instantiate", str(project.root / ".nixbuild"), "-A", "image.conf", "--argstr", "target",
+                    target, "--add-root", str(tmp_path / "conf.drv"), "--indirect"],
+                   env=nix_env(), check=True, capture_output=True)
+    nix = pipeline.make_nix(project)
+    roles = verify._image_derivations(project, nix, target)
+    layers = [drv for role, drv in roles if role == "customisation layer"]
+    assert len(layers) == 1 and layers[0].endswith("-hello-customisation-layer.drv"), roles
+    assert {"package", "conf", "stream script"} <= {role for role, _ in roles}

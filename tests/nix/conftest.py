@@ -75,6 +75,10 @@ class Nix:
         proc = self._run(args + (extra or []), check=check)
         return proc if not check else [Path(p) for p in proc.stdout.split()]
 
+    def build_expr(self, expr: str, link: str = "result") -> list[Path]:
+        proc = self._run(["nix-build", "-I", f"hostpkgs={HOSTPKGS}", "-E", expr, "-o", str(self.workdir / link)])
+        return [Path(p) for p in proc.stdout.split()]
+
     def build_fails(self, file: str, attr: str | None = None) -> str:
         proc = self.build(file, attr, check=False)
         assert proc.returncode != 0, "build unexpectedly succeeded"

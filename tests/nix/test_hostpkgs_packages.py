@@ -145,7 +145,7 @@ def _run_isolated(nix, roots: list[Path], argv: list[str]) -> str:
 
 def test_openssl_outputs_and_meta(module_nix, built) -> None:
     meta = _meta(module_nix, "openssl")
-    assert meta["outputs"] == ["bin", "dev", "out", "man", "doc"]
+    assert meta["outputs"] == ["bin", "dev", "out", "man", "doc", "debug"]
     assert meta["mainProgram"] == "openssl"
     assert meta["license"] == "Apache-2.0"
     o = built["openssl"]

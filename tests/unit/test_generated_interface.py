@@ -14,7 +14,7 @@ from nixbuild import config, render
 from tests.conftest import REPO, copy_example
 
 INTERFACE = json.loads((REPO / "tests/data/nixpkgs-interface.json").read_text())
-ATTRIBUTES = set(INTERFACE["attributes"])
+ATTRIBUTES = set(INTERFACE["attributes"]["paths"])
 ROOTS = ("pkgs", "lib", "dockerTools", "stdenv")
 # An overlay's `final:` and `prev:` are package sets too.
 PACKAGE_SETS = ("pkgs", "final", "prev")

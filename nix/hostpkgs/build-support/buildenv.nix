@@ -4,8 +4,13 @@
 { lib, runCommand }:
 lib.makeOverridable (
   {
-    name,
+    # name, or pname and version (nixpkgs' buildEnv takes either).
+    name ? null,
+    pname ? null,
+    version ? null,
     paths,
+    # More mkDerivation arguments (nixpkgs: e.g. nativeBuildInputs for postBuild).
+    derivationArgs ? { },
     ignoreCollisions ? false,
     checkCollisionContents ? true,
     postBuild ? "",
@@ -22,6 +27,13 @@ lib.makeOverridable (
     ...
   }:
   let
+    drvName =
+      if name != null then
+        name
+      else if pname != null && version != null then
+        "${pname}-${version}"
+      else
+        throw "buildEnv: set `name`, or `pname` and `version`";
     chosenOutputs = lib.concatMap (
       drv:
       if lib.isDerivation drv && !(drv.outputSpecified or false) then
@@ -35,10 +47,10 @@ lib.makeOverridable (
     ) (lib.filter (p: p != null) paths);
   in
   if includeClosures then
-    throw "buildEnv (${name}): includeClosures is not yet supported in hostpkgs"
+    throw "buildEnv (${drvName}): includeClosures is not yet supported in hostpkgs"
   else
-    runCommand name
-      {
+    runCommand drvName
+      (derivationArgs // {
         inherit
           meta
           passthru
@@ -51,9 +63,9 @@ lib.makeOverridable (
         inherit pathsToLink;
         ignoreCollisions = if ignoreCollisions then "1" else "";
         passAsFile = [ "postBuild" ];
-        preferLocalBuild = true;
-        allowSubstitutes = false;
-      }
+        preferLocalBuild = derivationArgs.preferLocalBuild or true;
+        allowSubstitutes = derivationArgs.allowSubstitutes or false;
+      })
       ''
         target="$out$extraPrefix"
         mkdir -p "$target"

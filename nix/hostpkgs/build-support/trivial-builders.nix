@@ -68,7 +68,9 @@ rec {
       allowSubstitutes ? false,
       preferLocalBuild ? true,
       derivationArgs ? { },
-    }:
+      # nixpkgs: the position reported for the derivation (meta.position).
+      pos ? builtins.unsafeGetAttrPos "name" args,
+    }@args:
     assert lib.assertMsg (destination != "" -> (lib.hasPrefix "/" destination && destination != "/"))
       "writeTextFile: destination must be an absolute path relative to $out, got '${destination}'";
     let

@@ -111,6 +111,8 @@ rec {
       passthru ? { },
       meta ? { },
       debug ? false,
+      # nixpkgs: a custom layering pipeline (experimental there); null = its default.
+      layeringPipeline ? null,
     }:
     assert lib.assertMsg (maxLayers > 1)
       "the maxLayers argument of dockerTools.buildLayeredImage function must be greather than 1 (current value: ${toString maxLayers})";
@@ -125,6 +127,8 @@ rec {
           unsupported name "includeNixDB"
         else if enableFakechroot then
           unsupported name "enableFakechroot"
+        else if layeringPipeline != null then
+          unsupported name "layeringPipeline"
         else
           true;
 
@@ -137,9 +141,12 @@ rec {
       );
 
       # Contents joined at /, then extraCommands, tarred here so modes like
-      # 1777 survive. fakeRootCommands run as in nixpkgs: in the layer
-      # directory, under fakeroot, with $stdenv/setup sourced; the tar is
-      # written in the same fakeroot session so it records the faked owners.
+      # 1777 survive. Every entry's mtime is the stdenv's SOURCE_DATE_EPOCH
+      # (315532800, 1980-01-01), as nixpkgs' `tar --mtime "@$SOURCE_DATE_EPOCH"`
+      # of this layer: `mtime` applies to the store path layers only.
+      # fakeRootCommands run as in nixpkgs: in the layer directory, under
+      # fakeroot, with $stdenv/setup sourced; the tar is written in the same
+      # fakeroot session so it records the faked owners.
       # FAKEROOTDONTTRYCHOWN: in the sandbox's user namespace a real chown to
       # an unmapped id fails with EINVAL, which fakeroot would pass on.
       customisationLayer =
@@ -147,7 +154,7 @@ rec {
           {
             paths = map toString contentsList;
             inherit extraCommands fakeRootCommands;
-            inherit mtime uname gname;
+            inherit uname gname;
             # nixpkgs: nativeBuildInputs = [ fakeroot ].
             nativeBuildInputs = lib.optional (fakeRootCommands != "") fakeroot;
             uid = toString uid;
@@ -172,14 +179,14 @@ rec {
             + (
               if fakeRootCommands == "" then
                 ''
-                  ${python3} ${scripts}/customisation.py layer "$out/layer.tar" "$mtime" "$uid" "$gid" "$uname" "$gname"
+                  ${python3} ${scripts}/customisation.py layer "$out/layer.tar" "$SOURCE_DATE_EPOCH" "$uid" "$gid" "$uname" "$gname"
                 ''
               else
                 ''
                   FAKEROOTDONTTRYCHOWN=1 fakeroot ${stdenv.shell} -e -c '
                     source "$stdenv/setup"
                     (cd layer && source "$fakeRootCommandsPath")
-                    ${python3} ${scripts}/customisation.py layer "$out/layer.tar" "$mtime" "$uid" "$gid" "$uname" "$gname" --faked-owners
+                    ${python3} ${scripts}/customisation.py layer "$out/layer.tar" "$SOURCE_DATE_EPOCH" "$uid" "$gid" "$uname" "$gname" --faked-owners
                   '
                 ''
             )

@@ -1,12 +1,18 @@
-# bash (pkgs/shells/bash/5.nix): out has bin/bash and bin/sh (a link, as in
-# nixpkgs), `man` the manual page; meta.mainProgram and passthru.shellPath
-# as nixpkgs. Imported from the host's Debian bash (see ./host-import.nix);
-# Debian's bash is the interactive build, so the terminfo library it needs
-# (libtinfo) is bundled in out/lib. nixpkgs' dev/doc/info outputs are not
-# offered: the host has no bash headers.
-{ lib, hostImport }:
+# bash and bashInteractive (pkgs/shells/bash/5.nix, `interactive` false and
+# true: pname "bash" and "bash-interactive", two store paths as in nixpkgs):
+# out has bin/bash and bin/sh (a link, as in nixpkgs), `man` the manual page;
+# meta.mainProgram and passthru.shellPath as nixpkgs. Imported from the
+# host's Debian bash (see ./host-import.nix); Debian's bash is the interactive
+# build, so both carry readline's terminfo library (libtinfo, bundled in
+# out/lib). nixpkgs' dev/doc/info outputs are not offered: the host has no
+# bash headers.
+{
+  lib,
+  hostImport,
+  interactive ? false,
+}:
 hostImport.mkHostPackage {
-  pname = "bash";
+  pname = "bash${lib.optionalString interactive "-interactive"}";
   debianPackage = "bash";
   hostFiles = [ "/usr/bin/bash" ];
   outputs = [

@@ -9,6 +9,12 @@ in
   openssl = callPackage ./openssl.nix { inherit hostImport; };
   zlib = callPackage ./zlib.nix { inherit hostImport; };
   bash = callPackage ./bash.nix { inherit hostImport; };
+  bashInteractive = callPackage ./bash.nix {
+    inherit hostImport;
+    interactive = true;
+  };
+  dash = callPackage ./dash.nix { inherit hostImport; };
+  zsh = callPackage ./zsh.nix { inherit hostImport; };
   coreutils = callPackage ./coreutils.nix { inherit hostImport; };
   busybox = callPackage ./busybox.nix { inherit hostImport; };
 }

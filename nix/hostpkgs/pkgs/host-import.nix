@@ -79,10 +79,8 @@ in
       meta ? { },
       ...
     }@args:
-    if !supported then
-      throw "hostpkgs: ${pname} is imported from the host's x86_64 glibc system and is not available for ${hostPlatform.config} (hostpkgs has it only in the native package set)"
-    else
-      stdenvNoCC.mkDerivation (
+    let
+      drv = stdenvNoCC.mkDerivation (
         lib.removeAttrs args [
           "debianPackage"
           "hostFiles"
@@ -109,4 +107,16 @@ in
           } // meta;
         }
       );
+      # Another host platform: the package's name, outputs and meta evaluate
+      # (as nixpkgs', e.g. pkgsStatic.zlib.outputs), its store paths throw.
+      unavailable = throw "hostpkgs: ${pname} is imported from the host's x86_64 glibc system and is not available for ${hostPlatform.config} (hostpkgs has it only in the native package set)";
+      poison =
+        d:
+        d
+        // {
+          drvPath = unavailable;
+          outPath = unavailable;
+        };
+    in
+    if supported then drv else poison drv // lib.genAttrs drv.outputs (o: poison drv.${o});
 }

@@ -5,11 +5,16 @@
 #        also keeps in out), lib/engines-3, lib/ossl-modules
 #   man  share/man/man{1,5,7}
 #   doc  share/doc/openssl
+#   debug  lib/debug/.build-id/… (separateDebugInfo, as nixpkgs)
 # imported from the host's Debian packages openssl, libssl3 and libssl-dev
 # (see ./host-import.nix). A program linked against it references only
 # `out` (and glibc); `dev` refers to `bin` and `out` through
 # nix-support/propagated-build-inputs, as in nixpkgs.
-{ lib, hostImport }:
+{
+  lib,
+  hostImport,
+  stdenvNoCC,
+}:
 let
   libDir = "/usr/lib/x86_64-linux-gnu";
 in
@@ -24,13 +29,16 @@ hostImport.mkHostPackage {
     "/usr/include/x86_64-linux-gnu/openssl/configuration.h"
     "${libDir}/pkgconfig/openssl.pc"
   ];
+  # nixpkgs: `etc` (OPENSSLDIR) only for static builds; `debug` from
+  # separateDebugInfo (Debian's stripped files leave little in it).
   outputs = [
     "bin"
     "dev"
     "out"
     "man"
     "doc"
-  ];
+  ] ++ lib.optional stdenvNoCC.hostPlatform.isStatic "etc";
+  separateDebugInfo = true;
   inherit libDir;
   installPhase = ''
     runHook preInstall

@@ -1,12 +1,16 @@
 # zlib with nixpkgs' outputs (pkgs/development/libraries/zlib, shared and
-# static with splitStaticOutput):
+# static with splitStaticOutput; pkgsStatic's has no `static` output):
 #   out     lib/libz.so.1.x.y, lib/libz.so.1, lib/libz.so
 #   dev     include/{zlib,zconf}.h, lib/pkgconfig/zlib.pc, share/man/man3/zlib.3.gz
 #           (nixpkgs: outputDoc = "dev")
 #   static  lib/libz.a
 # imported from the host's Debian packages zlib1g and zlib1g-dev (see
 # ./host-import.nix).
-{ lib, hostImport }:
+{
+  lib,
+  hostImport,
+  stdenvNoCC,
+}:
 let
   libDir = "/usr/lib/x86_64-linux-gnu";
 in
@@ -20,11 +24,12 @@ hostImport.mkHostPackage {
     "/usr/include/zconf.h"
     "${libDir}/pkgconfig/zlib.pc"
   ];
+  # nixpkgs: `static` only when the shared library is built too
+  # (splitStaticOutput), so pkgsStatic.zlib has out and dev.
   outputs = [
     "out"
     "dev"
-    "static"
-  ];
+  ] ++ lib.optional (!stdenvNoCC.hostPlatform.isStatic) "static";
   outputDoc = "dev";
   inherit libDir;
   installPhase = ''

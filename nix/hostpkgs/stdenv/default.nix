@@ -55,6 +55,7 @@ let
         defaultNativeBuildInputs
         ;
       defaultBuildInputs = [ ];
+      hasCC = cc != null;
       system = buildPlatform.system;
       shellDryRun = "${shell} -n -O extglob";
       inherit (hostPlatform)

@@ -34,13 +34,22 @@ let
     "overrideAttrs"
   ];
 
+  # A store path as a plain string, without the context that would make Nix
+  # build it: reference checks name paths, they do not need them built.
+  unsafeDerivationToUntrackedOutpath =
+    drv: if lib.isDerivation drv then builtins.unsafeDiscardStringContext drv.outPath else drv;
+
   makeDerivation =
     overrideAttrs: attrs:
     let
       isCrossOrStatic = hostPlatform.config != buildPlatform.config;
-      hostSuffix = lib.optionalString (
-        isCrossOrStatic && !(attrs.dontAddHostSuffix or false)
-      ) "-${hostPlatform.config}";
+      # As nixpkgs: no suffix from a stdenv without a C compiler (stdenvNoCC,
+      # runCommand …) nor for a fixed-output derivation without host inputs.
+      noNonNativeDeps = (attrs.buildInputs or [ ]) == [ ] && (attrs.propagatedBuildInputs or [ ]) == [ ];
+      dontAddHostSuffix = attrs ? outputHash && noNonNativeDeps || !stdenv.hasCC;
+      hostSuffix = lib.optionalString (isCrossOrStatic && !dontAddHostSuffix) "-${hostPlatform.config}";
+      # nixpkgs: a separate `debug` output for ELF debug info, on Linux.
+      separateDebugInfo = (attrs.separateDebugInfo or false) && hostPlatform.isLinux;
       staticMarker = lib.optionalString hostPlatform.isStatic "-static";
       name =
         if attrs ? name then
@@ -49,7 +58,7 @@ let
           "${attrs.pname}${staticMarker}${hostSuffix}-${attrs.version}"
         else
           throw "stdenv.mkDerivation: set either `name`, or `pname` and `version`";
-      outputs = attrs.outputs or [ "out" ];
+      outputs = (attrs.outputs or [ "out" ]) ++ lib.optional separateDebugInfo "debug";
       env = attrs.env or { };
       structured = attrs.__structuredAttrs or false;
       # Under structured attrs Nix reads reference checks per output from
@@ -60,9 +69,12 @@ let
         "disallowedReferences"
         "disallowedRequisites"
       ];
-      topChecks = lib.filterAttrs (n: _: lib.elem n checkNames) attrs;
+      # As nixpkgs, the paths of a check reach Nix without their context:
+      # Nix compares them, it does not build them.
+      untracked = v: if v == null then null else map unsafeDerivationToUntrackedOutpath v;
+      topChecks = lib.mapAttrs (_: untracked) (lib.filterAttrs (n: _: lib.elem n checkNames) attrs);
       outputChecks = lib.genAttrs outputs (
-        o: topChecks // ((attrs.outputChecks or { }).${o} or { })
+        o: topChecks // lib.mapAttrs (_: untracked) ((attrs.outputChecks or { }).${o} or { })
       );
       clash = lib.filter (n: attrs ? ${n}) (lib.attrNames env);
       drvAttrs =
@@ -85,9 +97,13 @@ let
           propagatedNativeBuildInputs = expandInputs (attrs.propagatedNativeBuildInputs or [ ]);
           doCheck = attrs.doCheck or false;
           doInstallCheck = attrs.doInstallCheck or false;
-          strictDeps = attrs.strictDeps or false;
+          # On by default for cross (and static) builds, as in nixpkgs: the
+          # bin/ of buildInputs is then not on PATH (nativeBuildInputs' is).
+          strictDeps = attrs.strictDeps or isCrossOrStatic;
+          separateDebugInfo = separateDebugInfo;
           __ignoreNulls = true;
-        };
+        }
+        // lib.optionalAttrs (!structured) topChecks;
       checked =
         if clash != [ ] then
           throw "stdenv.mkDerivation (${name}): `env` attributes clash with derivation arguments: ${toString clash}"

@@ -393,6 +393,7 @@ _multioutPropagateDev() {
 
 declare -a envHooks=()
 declare -A _inputsSeen=()
+declare -A _inputOffset=()
 _allInputs=()
 
 _addInput() {
@@ -404,6 +405,7 @@ _addInput() {
         return 1
     fi
     _allInputs+=("$p")
+    _inputOffset[$p]="$hostOffset"
     if [ -f "$p" ]; then
         source "$p"
         return
@@ -411,20 +413,27 @@ _addInput() {
     if [ -f "$p/nix-support/setup-hook" ]; then
         source "$p/nix-support/setup-hook"
     fi
-    local prop
-    for prop in propagated-build-inputs propagated-native-build-inputs; do
-        if [ -f "$p/nix-support/$prop" ]; then
-            local q
-            for q in $(<"$p/nix-support/$prop"); do
-                _addInput "$q" "$hostOffset"
-            done
-        fi
-    done
+    local q
+    if [ -f "$p/nix-support/propagated-build-inputs" ]; then
+        for q in $(<"$p/nix-support/propagated-build-inputs"); do
+            _addInput "$q" "$hostOffset"
+        done
+    fi
+    # What an input propagates for building runs on the build platform.
+    if [ -f "$p/nix-support/propagated-native-build-inputs" ]; then
+        for q in $(<"$p/nix-support/propagated-native-build-inputs"); do
+            _addInput "$q" -1
+        done
+    fi
 }
 
 _activateInput() {
-    local p="$1"
-    addToSearchPath _PATH "$p/bin"
+    local p="$1" hostOffset="$2"
+    # strictDeps (on for cross and static builds): only build-platform inputs
+    # (nativeBuildInputs) put their bin/ on PATH, as in nixpkgs.
+    if [ -z "${strictDeps:-}" ] || [ "$hostOffset" -le -1 ]; then
+        addToSearchPath _PATH "$p/bin"
+    fi
     if [ -d "$p/include" ]; then
         export NIX_CFLAGS_COMPILE="${NIX_CFLAGS_COMPILE:-} -isystem $p/include"
     fi
@@ -449,7 +458,7 @@ for _p in ${buildInputs[*]:-} ${propagatedBuildInputs[*]:-}; do
     _addInput "$_p" 0
 done
 for _p in "${_allInputs[@]}"; do
-    _activateInput "$_p"
+    _activateInput "$_p" "${_inputOffset[$_p]}"
 done
 unset _p
 
@@ -706,11 +715,31 @@ _moveToShare() {
     done
 }
 
+# separateDebugInfo (mkDerivation adds the `debug` output): the debug info of
+# every ELF file with a build id goes to $debug/lib/debug/.build-id/xx/rest.debug
+# before stripping, as nixpkgs' separate-debug-info.sh does.
+_separateDebugInfo() {
+    local output f id
+    mkdir -p "$debug/lib/debug"
+    for output in $(getAllOutputNames); do
+        [ "$output" = debug ] && continue
+        [ -e "${!output}" ] || continue
+        while IFS= read -r -d '' f; do
+            isELF "$f" || continue
+            id="$("${READELF:-/usr/bin/readelf}" -n "$f" 2>/dev/null | sed -n 's/.*Build ID: *\([0-9a-f]*\).*/\1/p' | head -n1)"
+            [ ${#id} -gt 2 ] || continue
+            mkdir -p "$debug/lib/debug/.build-id/${id:0:2}"
+            "${OBJCOPY:-/usr/bin/objcopy}" --only-keep-debug "$f" "$debug/lib/debug/.build-id/${id:0:2}/${id:2}.debug"
+        done < <(find "${!output}" -type f -print0)
+    done
+}
+
 fixupPhase() {
     local output
     for output in $(getAllOutputNames); do
         if [ -e "${!output}" ]; then chmod -R u+w,u-s,g-s "${!output}"; fi
     done
+    if [ -n "${separateDebugInfo:-}" ]; then _separateDebugInfo; fi
     runHook preFixup
     for output in $(getAllOutputNames); do
         prefix="${!output}" runHook fixupOutput

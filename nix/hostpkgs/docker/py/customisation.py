@@ -1,6 +1,6 @@
 """Tar the customisation layer directory (symlinked contents plus whatever
 extraCommands made) deterministically: python3 customisation.py DIR OUT
-MTIME UID GID UNAME GNAME [--faked-owners].
+EPOCH UID GID UNAME GNAME [--faked-owners]; EPOCH (seconds) is every entry's mtime.
 
 With --faked-owners (run inside the fakeroot session of fakeRootCommands),
 each entry's owner is what fakeroot reports for it: an entry the commands
@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stream import timestamp
 from tarball import Owner, OwnerSpec, write_dir_layer
 
 
@@ -32,7 +31,7 @@ def main() -> None:
     faked = sys.argv[8:] == ["--faked-owners"]
     if sys.argv[8:] and not faked:
         raise SystemExit(f"customisation.py: unknown arguments {sys.argv[8:]}")
-    _, mtime = timestamp(mtime_s)
+    mtime = int(mtime_s)
     default = Owner(int(uid), int(gid), uname, gname)
     owner: OwnerSpec = faked_owner(default) if faked else default
     with open(out, "wb") as f:
