@@ -5,8 +5,9 @@ from __future__ import annotations
 import shutil
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-from nixbuild import __version__, platforms
+from nixbuild import __version__, config, platforms, render, window
 from nixbuild import plan as plan_mod
 from nixbuild.errors import NixbuildError
 from nixbuild.nix import Nix
@@ -28,6 +29,15 @@ class TargetStatus:
 
 
 @dataclass(frozen=True)
+class NixpkgsStatus:
+    """The project's nixpkgs against the supported window and this Nix."""
+
+    source: str  # [nixpkgs] source
+    facts: window.NixpkgsFacts | None  # None: it could not be read (problem says why)
+    problem: str | None  # what to upgrade or fix; None when nixbuild can use it with this Nix
+
+
+@dataclass(frozen=True)
 class Report:
     nixbuild_version: str
     host: str
@@ -38,9 +48,11 @@ class Report:
     targets: tuple[TargetStatus, ...]
     tools: dict[str, str | None]  # name → path or None
     missing: tuple[str, ...]
+    window: window.Window
+    nixpkgs: NixpkgsStatus | None  # None: no nixbuild.toml in the directory
 
 
-def diagnose(nix: Nix, host: str | None = None) -> Report:
+def diagnose(nix: Nix, host: str | None = None, project_dir: Path | None = None) -> Report:
     host = host or platforms.host_system()
     missing: list[str] = []
     try:
@@ -71,7 +83,32 @@ def diagnose(nix: Nix, host: str | None = None) -> Report:
             missing.append(f"{name}: {why}")
     if settings.get("sandbox") == "false":
         missing.append("sandbox = false: builds are not isolated (set `sandbox = true` in nix.conf)")
-    return Report(__version__, host, version, builds, settings, builders, tuple(statuses), tools, tuple(missing))
+    nixpkgs = None
+    if version is not None and project_dir is not None and (project_dir / config.CONFIG_NAME).is_file():
+        nixpkgs = nixpkgs_status(nix, project_dir)
+        if nixpkgs.problem:
+            missing.append(f"nixpkgs: {nixpkgs.problem}")
+    return Report(__version__, host, version, builds, settings, builders, tuple(statuses), tools, tuple(missing),
+                  window.window(), nixpkgs)
+
+
+def nixpkgs_status(nix: Nix, project_dir: Path) -> NixpkgsStatus:
+    """The project's nixpkgs (as .nixbuild/nixpkgs.nix names it): its release, the Nix it
+    needs, and — from the generated code's own check — what to upgrade when nixbuild
+    cannot use it with this Nix."""
+    source = "?"
+    try:
+        project = config.load(project_dir)
+        source = project.nixpkgs.source
+        report = render.write(project)
+        facts = window.facts(nix, report.directory)
+    except NixbuildError as exc:
+        return NixpkgsStatus(source, None, f"cannot read it: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+    try:
+        window.check(nix, report.directory)
+    except NixbuildError as exc:
+        return NixpkgsStatus(source, facts, exc.message + (f" ({exc.hint})" if exc.hint else ""))
+    return NixpkgsStatus(source, facts, None)
 
 
 def probe(nix: Nix) -> None:

@@ -237,12 +237,12 @@ def locked_default(environ: Mapping[str, str] | None = None) -> bool:
 
 
 def pin_expr(pin: Pin) -> str:
-    """The Nix expression pkgs.nix imports for a pinned nixpkgs."""
+    """The Nix expression (a top-level one: .nixbuild/nixpkgs.nix) for a pinned nixpkgs."""
     if pin.kind == "tarball":
-        return ("builtins.fetchTarball {\n    url = " + nixexpr.string(pin.url) + ";\n    sha256 = "
-                + nixexpr.string(pin.sha256) + ";\n  }")
-    return ("builtins.path {\n    name = \"nixpkgs\";\n    path = " + nixexpr.absolute_path(pin.url)
-            + ";\n    sha256 = " + nixexpr.string(pin.sha256) + ";\n  }")
+        return ("builtins.fetchTarball {\n  url = " + nixexpr.string(pin.url) + ";\n  sha256 = "
+                + nixexpr.string(pin.sha256) + ";\n}")
+    return ("builtins.path {\n  name = \"nixpkgs\";\n  path = " + nixexpr.absolute_path(pin.url)
+            + ";\n  sha256 = " + nixexpr.string(pin.sha256) + ";\n}")
 
 
 def required_pin(project: Project) -> Pin:

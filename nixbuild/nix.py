@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from nixbuild import buildlog, nixexpr
+from nixbuild import buildlog, nixexpr, window
 from nixbuild.errors import BuildCommandError, BuildFailedError, NixbuildError, NixFailedError, NixMissingError
 from nixbuild.atomicfile import make_dirs
 
@@ -240,6 +240,9 @@ def _failure(what: str, result: CommandResult, root: Path | None = None) -> Nixb
     unusable = _unusable(result)
     if unusable:
         return unusable
+    outside = window.error_from(result.stderr)  # the generated code's check of the nixpkgs and the Nix
+    if outside:
+        return outside
     disallowed = _DISALLOWED.search(result.stderr)
     if disallowed:
         paths = tuple(disallowed.group(2).split())

@@ -172,6 +172,7 @@ def plan_files(project: Project) -> dict[str, bytes]:
 
     render("default.nix.j2", "default.nix")
     render("targets.nix.j2", "targets.nix")
+    render("nixpkgs.nix.j2", "nixpkgs.nix")
     render("pkgs.nix.j2", "pkgs.nix")
     render("shell.nix.j2", "shell.nix")
     render(builder.TEMPLATE, "package.nix", **builder.render_context(project))

@@ -57,13 +57,18 @@
   created ? "1970-01-01T00:00:01Z",
 }:
 let
+  # Every nixpkgs function nixbuild calls takes the arguments it passes, and
+  # the image has the attributes nixbuild reads; else one line naming the
+  # supported window (./window.nix).
+  window = import ./window.nix;
+
   isRoot = user == null || user.uid == 0;
 
   nss =
     if isRoot then
       dockerTools.fakeNss
     else
-      dockerTools.fakeNss.override {
+      window.checkArgs "dockerTools.fakeNss.override" dockerTools.fakeNss.override {
         extraPasswdLines = [
           "${user.name}:x:${toString user.uid}:${toString user.gid}:${user.name}:/home/${user.name}:/sbin/nologin"
         ];
@@ -119,44 +124,46 @@ let
     done
   '';
 in
-dockerTools.streamLayeredImage (
-  {
-    inherit name tag maxLayers contents created;
-    mtime = created;
-    # /tmp is world-writable with the sticky bit, as in distroless. The
-    # policy path is named only so that it is built first.
-    extraCommands = ''
-      : closure policy checked by ${policy}
-      mkdir -m 1777 tmp
-    '';
-    # The user's home directory, owned by the user (distroless: /home/nonroot).
-    fakeRootCommands = lib.optionalString (!isRoot) ''
-      mkdir -p ./home/${lib.escapeShellArg user.name}
-      chown ${toString user.uid}:${toString user.gid} ./home/${lib.escapeShellArg user.name}
-    '';
-    passthru.nixbuild = {
-      inherit policy;
-      roots = map toString contents;
-      # The package's outputs in the image: nixbuild's closure proof checks their ELF files.
-      outputs = map toString outputs;
-    };
-    config =
-      {
-        Entrypoint = entrypoint;
-        Env = lib.mapAttrsToList (k: v: "${k}=${v}") allEnv;
-        WorkingDir = workdir;
-      }
-      // lib.optionalAttrs (!isRoot) { User = "${toString user.uid}:${toString user.gid}"; }
-      // lib.optionalAttrs (cmd != [ ]) { Cmd = cmd; }
-      // lib.optionalAttrs (ports != [ ]) {
-        ExposedPorts = builtins.listToAttrs (
-          map (p: {
-            name = p;
-            value = { };
-          }) ports
-        );
-      }
-      // lib.optionalAttrs (labels != { }) { Labels = labels; };
-  }
-  // lib.optionalAttrs (architecture != null) { inherit architecture; }
+window.checkResult "dockerTools.streamLayeredImage result" [ "conf" "streamScript" ] (
+  window.checkArgs "dockerTools.streamLayeredImage" dockerTools.streamLayeredImage (
+    {
+      inherit name tag maxLayers contents created;
+      mtime = created;
+      # /tmp is world-writable with the sticky bit, as in distroless. The
+      # policy path is named only so that it is built first.
+      extraCommands = ''
+        : closure policy checked by ${policy}
+        mkdir -m 1777 tmp
+      '';
+      # The user's home directory, owned by the user (distroless: /home/nonroot).
+      fakeRootCommands = lib.optionalString (!isRoot) ''
+        mkdir -p ./home/${lib.escapeShellArg user.name}
+        chown ${toString user.uid}:${toString user.gid} ./home/${lib.escapeShellArg user.name}
+      '';
+      passthru.nixbuild = {
+        inherit policy;
+        roots = map toString contents;
+        # The package's outputs in the image: nixbuild's closure proof checks their ELF files.
+        outputs = map toString outputs;
+      };
+      config =
+        {
+          Entrypoint = entrypoint;
+          Env = lib.mapAttrsToList (k: v: "${k}=${v}") allEnv;
+          WorkingDir = workdir;
+        }
+        // lib.optionalAttrs (!isRoot) { User = "${toString user.uid}:${toString user.gid}"; }
+        // lib.optionalAttrs (cmd != [ ]) { Cmd = cmd; }
+        // lib.optionalAttrs (ports != [ ]) {
+          ExposedPorts = builtins.listToAttrs (
+            map (p: {
+              name = p;
+              value = { };
+            }) ports
+          );
+        }
+        // lib.optionalAttrs (labels != { }) { Labels = labels; };
+    }
+    // lib.optionalAttrs (architecture != null) { inherit architecture; }
+  )
 )

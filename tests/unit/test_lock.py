@@ -90,10 +90,10 @@ def test_pinned_expression_is_fetch_tarball_or_builtins_path(tmp_path: Path) -> 
     root = project_with_overlay(tmp_path, source="lock")
     project = config.load(root)
     lock.write(project, lock.current(project, lock.Pin("tarball", "https://e.org/n.tar.gz?a=${x}", SHA)))
-    pkgs = render.plan_files(config.load(root))["pkgs.nix"].decode()
-    assert 'builtins.fetchTarball {\n    url = "https://e.org/n.tar.gz?a=\\${x}";\n    sha256 = "' + SHA in pkgs
+    nixpkgs = render.plan_files(config.load(root))["nixpkgs.nix"].decode()
+    assert 'builtins.fetchTarball {\n  url = "https://e.org/n.tar.gz?a=\\${x}";\n  sha256 = "' + SHA in nixpkgs
     assert lock.pin_expr(lock.Pin("path", "/src/nixpkgs", SHA)).startswith(
-        'builtins.path {\n    name = "nixpkgs";\n    path = /src/nixpkgs;')
+        'builtins.path {\n  name = "nixpkgs";\n  path = /src/nixpkgs;')
 
 
 @pytest.mark.parametrize("value, expected", [("", False), ("0", False), ("false", False), ("true", True), ("1", True)])

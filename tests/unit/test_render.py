@@ -13,7 +13,7 @@ from nixbuild.errors import LockError
 from tests.conftest import REPO, copy_example, nix_env
 
 GOLDEN = REPO / "tests" / "golden"
-TEMPLATED = ("default.nix", "pkgs.nix", "package.nix", "image.nix", "shell.nix", "targets.nix")
+TEMPLATED = ("default.nix", "nixpkgs.nix", "pkgs.nix", "package.nix", "image.nix", "shell.nix", "targets.nix")
 
 
 @pytest.mark.parametrize("name", ["hello-c", "hello-c-shell"])
