@@ -72,8 +72,11 @@ def test_a_shell_build_that_prints_much_shows_a_tail_and_keeps_the_log(tmp_path:
 def test_evaluation_failure_exits_4_in_one_line_nix_output_only_with_v(tmp_path: Path) -> None:
     project = copy_example("hello-c", tmp_path)
     broken = tmp_path / "broken-nixpkgs"
-    broken.mkdir()
+    (broken / "lib").mkdir(parents=True)
     (broken / "default.nix").write_text('{ ... }:\n\nthrow "this nixpkgs is broken"\n')
+    # A nixpkgs of the supported window (nix/lib/window.nix reads these first).
+    (broken / "lib" / ".version").write_text("26.05\n")
+    (broken / "lib" / "minver.nix").write_text('"2.8"\n')
     toml = project / "nixbuild.toml"
     toml.write_text(toml.read_text().replace('source = "hostpkgs"', f'source = "path:{broken}"'))
     result = nixbuild("image", "-C", str(project))
@@ -186,7 +189,7 @@ def test_shell_mode_nix_errors_are_one_line_not_nix_output(tmp_path: Path) -> No
     result = nixbuild("image", "-C", str(project), env=env)
     assert result.returncode == 4
     line = assert_one_error_line(result.stderr)
-    assert ".nixbuild/pkgs.nix:" in line and "file 'nixpkgs' was not found" in line
+    assert ".nixbuild/nixpkgs.nix:" in line and "file 'nixpkgs' was not found" in line
     assert result.stderr.strip() == line, result.stderr
 
 

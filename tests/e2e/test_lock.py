@@ -65,7 +65,7 @@ def test_lock_from_tarball_builds_the_image_with_locked(tmp_path: Path) -> None:
     assert [o["name"] for o in lock["overlays"]] == ["overlays/env.nix"]
     image = nixbuild("image", "--locked", "--json", "-C", str(project))
     assert image.returncode == 0, image.stderr
-    pkgs = (project / ".nixbuild" / "pkgs.nix").read_text()
+    pkgs = (project / ".nixbuild" / "nixpkgs.nix").read_text()
     assert "builtins.fetchTarball {" in pkgs and report["nixpkgs"]["sha256"] in pkgs
     assert Path(image.json()["image"]).is_file()
     # CI defaults to --locked; an overlay edit makes the lock stale → exit 7 naming it.
@@ -108,7 +108,7 @@ def test_tampered_lock_and_checkout_pins(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.json()["nixpkgs"] == {"type": "path", "path": str(tree), "sha256": nix_hash(tree)}
     assert nixbuild("generate", "-C", str(project)).returncode == 0
-    assert "builtins.path {" in (project / ".nixbuild" / "pkgs.nix").read_text()
+    assert "builtins.path {" in (project / ".nixbuild" / "nixpkgs.nix").read_text()
     run(["nix-instantiate", str(project / ".nixbuild"), "-A", "package"])
     locked = result.json()["nixpkgs"]["sha256"]
     (tree / "stage.nix").write_text((tree / "stage.nix").read_text() + "\n# tampered\n")

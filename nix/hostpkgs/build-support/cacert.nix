@@ -7,14 +7,16 @@
 #   hashed     etc/ssl/certs/HASH.0 (OpenSSL's subject hash, `openssl x509 -hash`)
 # (nixpkgs builds them with buildcatrust from NSS's certdata.txt; the
 # host's files carry no trust rules, so both bundles are the same here).
+# Built with `stdenv`, as nixpkgs' cacert: in a cross set it is a derivation
+# of its own (host suffix), which nixbuild's cross-shared-cacert overlay replaces.
 {
   lib,
-  stdenvNoCC,
+  stdenv,
   blacklist ? [ ],
   extraCertificateFiles ? [ ],
   extraCertificateStrings ? [ ],
 }:
-stdenvNoCC.mkDerivation {
+stdenv.mkDerivation {
   pname = "nss-cacert";
   version = "host";
   outputs = [

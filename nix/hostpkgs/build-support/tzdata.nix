@@ -3,9 +3,9 @@
 # (pkgs/by-name/tz/tzdata): out (the zone files), bin (zic, zdump: links to
 # the host's programs, as hostpkgs' other host tools), man (tzfile.5, zic.8,
 # zdump.8 when the host has them), dev (include/, without nixpkgs' tzfile.h:
-# the host has none).
-{ stdenvNoCC }:
-stdenvNoCC.mkDerivation {
+# the host has none). Built with `stdenv`, as nixpkgs' tzdata.
+{ stdenv }:
+stdenv.mkDerivation {
   pname = "tzdata";
   version = "host";
   outputs = [

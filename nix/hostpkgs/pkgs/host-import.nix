@@ -117,6 +117,14 @@ in
           drvPath = unavailable;
           outPath = unavailable;
         };
+      # ...and so do those of what overrideAttrs makes of it.
+      poisonAll =
+        d:
+        poison d
+        // lib.genAttrs d.outputs (o: poison d.${o})
+        // {
+          overrideAttrs = f: poisonAll (d.overrideAttrs f);
+        };
     in
-    if supported then drv else poison drv // lib.genAttrs drv.outputs (o: poison drv.${o});
+    if supported then drv else poisonAll drv;
 }
