@@ -17,7 +17,11 @@ let
   # and patchelf, for the build platform. Not part of the fixed point, so
   # overlays change the package set's attributes, never the stdenv's PATH (as
   # in nixpkgs, whose final stage inherits them from the previous stage).
-  boot = import ./stdenv/bootstrap.nix { inherit lib buildPlatform; };
+  boot =
+    if buildPlatform.system == "x86_64-linux" then
+      import ./stdenv/bootstrap-x86_64-linux.nix
+    else
+      import ./stdenv/bootstrap.nix { inherit lib buildPlatform; };
   isNative = hostPlatform.config == buildPlatform.config && hostPlatform.isStatic == buildPlatform.isStatic;
   mkStdenv =
     args:

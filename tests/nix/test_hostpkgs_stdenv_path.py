@@ -74,3 +74,11 @@ def test_a_missing_host_tool_names_its_debian_package(nix) -> None:
     log = nix.build_fails("missing.nix")
     assert ("hostpkgs: nothere needs /usr/bin/nixbuild-no-such-program from the host's Debian package nothere-deb "
             "(hint: apt-get install nothere-deb)") in log
+
+
+def test_every_set_shares_one_bootstrap_stage(nix) -> None:
+    """Native, cross and static stdenvs run the same tool packages (one bootstrap stage per evaluation)."""
+    paths = nix.eval_json(
+        "let p = import <hostpkgs> { }; in map (s: map toString s.stdenv.initialPath) "
+        "[ p p.pkgsCross.aarch64-multiplatform p.pkgsStatic p.pkgsCross.riscv64.buildPackages ]")
+    assert all(p == paths[0] for p in paths) and len(paths[0]) == 14
