@@ -21,13 +21,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from nixbuild import closure
+from nixbuild import closure, readfile
 from nixbuild import image as image_mod
 from nixbuild.errors import NixbuildError, NixFailedError, UsageError
 from nixbuild.image import ImageInfo
 from nixbuild.nix import Nix, PathInfo
 
 STORE = "/nix/store/"
+_BASE_NAME = re.compile(r"[0-9a-df-np-sv-z]{32}-[^/]")  # "<hash>-openssl-3.0.19[/…]"
 
 
 class NotInImageError(NixbuildError):
@@ -292,6 +293,8 @@ def inspect_archive(file: Path, nix: Nix | None) -> Inspection:
 def find_path(inspection: Inspection, query: str) -> str:
     """A full store path (or a file inside one), or a name fragment, → the image's store path."""
     paths = [e.path for e in inspection.entries]
+    if _BASE_NAME.match(query):  # a store path's base name, as `inspect` and `why` print it
+        query = STORE + query
     if query.startswith(STORE):
         top = "/".join(query.rstrip("/").split("/")[:4])
         if top in paths:
@@ -354,20 +357,22 @@ def diff(a: Inspection, b: Inspection) -> Diff:
 
 def of_project(directory: Path, target: str | None, *, verbose: bool = False,
                log=lambda line: None, output: object = None) -> Inspection:  # type: ignore[no-untyped-def]
-    """The project's current image for ``target`` (built, or taken from Nix's cache)."""
+    """The project's current image for ``target``: the one in nixbuild-result when it is
+    current (never rebuilt nor rewritten), else built as `nixbuild image` builds it."""
     from nixbuild import pipeline
 
     project = pipeline.load_project(directory)
     nix = pipeline.make_nix(project, verbose=verbose, log=log)
     nix.check_installed()
     name = pipeline.resolve_target(project, target)
-    outcome = pipeline.image(project, nix, name, output=output)
-    return inspect_archive(outcome.file, nix)
+    file = pipeline.existing_image(project, nix, name) or pipeline.image(project, nix, name, output=output).file
+    return inspect_archive(file, nix)
 
 
 def of_file(file: Path, *, verbose: bool = False, log=lambda line: None) -> Inspection:  # type: ignore[no-untyped-def]
-    if not file.is_file():
-        raise UsageError(f"{file}: no such file", hint="give a docker-archive (nixbuild-result/TARGET/NAME-TAG.tar)")
+    hint = "give a docker-archive (nixbuild-result/TARGET/NAME-TAG.tar)"
+    if not readfile.regular(file, hint=hint):
+        raise UsageError(f"{file}: no such file", hint=hint)
     return inspect_archive(file, store_nix(verbose, log))
 
 

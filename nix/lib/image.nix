@@ -112,7 +112,9 @@ let
   # The closure policy: a small wrapper of the image contents that Nix refuses
   # to build when a forbidden path is in their closure. The image depends on
   # it (through extraCommands) without it becoming part of the image.
-  policy = runCommand "${lib.toLower name}-closure-policy" {
+  # Named like dockerTools names its own derivations: after the last component
+  # of the image name ("org/app" → "app-closure-policy"; "/" is not a store name character).
+  policy = runCommand "${baseNameOf (lib.toLower name)}-closure-policy" {
     disallowedRequisites = forbidden;
     roots = contents;
   } ''

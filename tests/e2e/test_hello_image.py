@@ -144,3 +144,21 @@ def test_source_date_epoch_sets_created(tmp_path: Path) -> None:
     assert {m.mtime for layer in store for m in layer.getmembers()} == {1700000000}
     assert {m.mtime for m in custom.getmembers()} == {315532800}
     assert {"etc/passwd", "tmp", "home/nonroot"} <= {m.name.lstrip("./") for m in custom.getmembers()}
+
+
+def test_an_image_name_with_a_registry_path_builds_and_runs(tmp_path: Path) -> None:
+    """`name = "org/hello"` failed: the closure policy's derivation had "/" in its store name."""
+    from tests.conftest import copy_example
+
+    project = copy_example("hello-c", tmp_path)
+    toml = project / "nixbuild.toml"
+    toml.write_text(toml.read_text().replace('[image]\nname = "hello"', '[image]\nname = "example.org/team/hello"'))
+    result = nixbuild("image", "--json", "-C", str(project))
+    assert result.returncode == 0, result.stderr
+    report = result.json()
+    assert report["reference"] == "example.org/team/hello:1.0.0"
+    assert Path(report["image"]).name == "example.org-team-hello-1.0.0.tar"
+    rootfs = unpack(Path(report["image"]), tmp_path / "unpacked")
+    config = skopeo_inspect(Path(report["image"]), config=True)["config"]
+    out = bwrap_run(rootfs, config["Entrypoint"], uid=65532, gid=65532, env=config["Env"])
+    assert out == "Hello from nixbuild!\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -81,7 +82,8 @@ def test_why_gives_the_chain_from_the_entrypoint(tls) -> None:  # type: ignore[n
     root = entrypoint_root(archive)
     openssl = next(p["path"] for p in report["store_paths"] if "-openssl-" in p["path"])
     assert openssl in run(["nix-store", "--query", "--references", root]).stdout.split()
-    for query in ("openssl", openssl, openssl + "/lib/libcrypto.so.3"):
+    base = openssl.removeprefix("/nix/store/")  # as `inspect` and `why` print it: "<hash>-openssl-3.0.19"
+    for query in ("openssl", openssl, openssl + "/lib/libcrypto.so.3", base, base + "/lib/libcrypto.so.3"):
         result = nixbuild("why", query, "--json", "--image", str(archive))
         assert result.returncode == 0, result.stderr
         assert result.json()["chain"] == [root, openssl]
@@ -89,6 +91,45 @@ def test_why_gives_the_chain_from_the_entrypoint(tls) -> None:  # type: ignore[n
     data = nixbuild("why", "passwd", "--json", "-C", str(project)).json()
     assert data["root_kind"] == "contents root" and data["chain"][0].endswith("-fake-nss")
     assert data["path"] in run(["nix-store", "--query", "--references", data["chain"][-2]]).stdout.split()
+
+
+def test_inspect_and_why_of_the_project_never_rebuild_an_existing_image(tls) -> None:  # type: ignore[no-untyped-def]
+    project, report = tls
+    archive = Path(report["image"])
+    before = archive.stat()
+    for args in (["inspect"], ["why", "openssl"], ["inspect", "--tree", "-t", "x86_64-linux"]):
+        result = nixbuild(*args, "-C", str(project))
+        assert result.returncode == 0, result.stderr
+        assert "building" not in result.stderr, result.stderr
+    after = archive.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # not even re-streamed
+
+
+def test_inspect_builds_when_the_image_is_stale_or_a_run_was_killed_before_writing_it(tmp_path: Path) -> None:
+    project = copy_example("hello-c", tmp_path)
+    first = nixbuild("image", "--json", "-C", str(project))
+    assert first.returncode == 0, first.stderr
+    archive = Path(first.json()["image"])
+    built = archive.stat().st_ino
+    toml = project / "nixbuild.toml"
+    toml.write_text(toml.read_text().replace('[image]\n', '[image]\nlabels = { stage = "two" }\n'))
+    result = nixbuild("inspect", "-C", str(project))
+    assert result.returncode == 0, result.stderr
+    assert archive.stat().st_ino != built
+    assert skopeo_inspect(archive, config=True)["config"]["Labels"] == {"stage": "two"}
+    # A run killed after Nix renewed the stream link, before the archive was written:
+    # the archive is older than the link, so it is not taken for the current image.
+    link = archive.parent / "stream"
+    stamp = archive.stat().st_mtime_ns + 1_000_000
+    os.utime(link, ns=(stamp, stamp), follow_symlinks=False)
+    inode = archive.stat().st_ino
+    again = nixbuild("why", "hello", "-C", str(project))
+    assert again.returncode == 0, again.stderr
+    rewritten = archive.stat().st_ino
+    assert rewritten != inode  # written anew
+    current = nixbuild("inspect", "-C", str(project))
+    assert current.returncode == 0 and "building" not in current.stderr
+    assert archive.stat().st_ino == rewritten
 
 
 def test_why_of_a_path_not_in_the_image_or_an_ambiguous_name(tls) -> None:  # type: ignore[no-untyped-def]
