@@ -36,8 +36,16 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def complete_target(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of --target: the target names (and "all" where several are taken)."""
+    from nixbuild import platforms
+
+    names = [*platforms.TARGETS, *(["all"] if param.multiple else [])]
+    return [name for name in names if name.startswith(incomplete)]
+
+
 def target_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("-t", "--target", default=None, metavar="TARGET",
+    return click.option("-t", "--target", default=None, metavar="TARGET", shell_complete=complete_target,
                         help="Target platform, e.g. x86_64-linux (default: the first in [target] platforms).")(func)
 
 

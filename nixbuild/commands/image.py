@@ -9,7 +9,8 @@ import click
 
 from nixbuild import export, pipeline, report, sbom_files
 from nixbuild import lock as lock_mod
-from nixbuild.commands._common import build_image, check_option, common, emit, json_option, locked_option, log, start
+from nixbuild.commands._common import (build_image, check_option, common, complete_target, emit, json_option,
+                                       locked_option, log, start)
 from nixbuild.errors import UsageError
 from nixbuild.nix import Nix
 from nixbuild.registry import Containers
@@ -18,7 +19,7 @@ from nixbuild.registry import Containers
 @click.command()
 @common
 @check_option
-@click.option("-t", "--target", "targets", multiple=True, metavar="TARGET",
+@click.option("-t", "--target", "targets", multiple=True, metavar="TARGET", shell_complete=complete_target,
               help="Target platform (repeatable; 'all' = every target in [target] platforms). Default: the first one.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Build this many targets in parallel.")

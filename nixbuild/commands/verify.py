@@ -9,13 +9,13 @@ import click
 
 from nixbuild import pipeline, report
 from nixbuild import verify as verify_mod
-from nixbuild.commands._common import common, emit, json_option, locked_option, log, pinned, start
+from nixbuild.commands._common import complete_target, common, emit, json_option, locked_option, log, pinned, start
 
 
 @click.command()
 @common
 @locked_option
-@click.option("-t", "--target", "targets", multiple=True, metavar="TARGET",
+@click.option("-t", "--target", "targets", multiple=True, metavar="TARGET", shell_complete=complete_target,
               help="Target platform (repeatable; 'all' = every target in [target] platforms). Default: the first one.")
 @json_option
 def verify(directory: Path, verbose: bool, targets: tuple[str, ...], as_json: bool, locked: bool | None) -> None:
