@@ -8,6 +8,7 @@ documented exit code (README, "Exit codes").
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 
@@ -80,9 +81,26 @@ def _print_error(message: str, hint: str | None, details: str | None = None) -> 
             click.echo(f"  | {detail}", err=True)
 
 
+class _Interrupted(BaseException):
+    """Ctrl-C (SIGINT). Not a KeyboardInterrupt, which click turns into a blank line and Abort."""
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    running = sys.modules.get("nixbuild.nix")
+    if running is not None:
+        running.stop_all()  # also the commands other threads run (image -t all -j N)
+    raise _Interrupted()
+
+
 def main(argv: list[str] | None = None) -> None:
+    signal.signal(signal.SIGINT, _on_sigint)
     try:
         cli.main(args=argv, prog_name="nixbuild", standalone_mode=False)
+    except _Interrupted:
+        if sys.stderr.isatty():
+            click.echo(err=True)  # end the line the terminal shows ^C on
+        _print_error("interrupted", None)
+        sys.exit(EXIT_INTERRUPTED)
     except NixbuildError as exc:
         _print_error(exc.message, exc.hint, exc.details)
         sys.exit(exc.exit_code)

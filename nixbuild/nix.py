@@ -59,6 +59,25 @@ class Runner(Protocol):
     ) -> CommandResult: ...
 
 
+# The commands running now (in any thread), so that an interrupted nixbuild stops them all.
+_running: set[subprocess.Popen[bytes]] = set()
+_running_lock = threading.RLock()  # reentrant: stop_all runs in a signal handler of the main thread
+_stopping = threading.Event()
+
+
+def stop_all() -> None:
+    """nixbuild is exiting (Ctrl-C): kill every command it runs, in any thread, and start no new one."""
+    _stopping.set()
+    with _running_lock:
+        for proc in list(_running):
+            proc.kill()
+
+
+def stopping() -> bool:
+    """Whether stop_all was called (a failure now is the interruption, not worth reporting)."""
+    return _stopping.is_set()
+
+
 def run_subprocess(
     args: Sequence[str],
     *,
@@ -71,14 +90,18 @@ def run_subprocess(
     """Run a command, streaming stderr line by line; stdout is captured or sent to a file.
     ``merge_output``: stdout and stderr are one stream, every line of it goes to
     ``on_stderr_line`` and none is kept (a build's output may be long)."""
-    proc = subprocess.Popen(
-        list(args),
-        env=dict(env),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=stdout_file if stdout_file is not None and not merge_output else subprocess.PIPE,
-        stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
-    )
+    with _running_lock:
+        if _stopping.is_set():
+            raise NixbuildError("interrupted")
+        proc = subprocess.Popen(
+            list(args),
+            env=dict(env),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout_file if stdout_file is not None and not merge_output else subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
+        )
+        _running.add(proc)
     out_chunks: list[bytes] = []
     reader = None
     if stdout_file is None and not merge_output:
@@ -101,6 +124,9 @@ def run_subprocess(
         proc.kill()
         proc.wait()
         raise
+    finally:
+        with _running_lock:
+            _running.discard(proc)
     if reader is not None:
         reader.join()
     stdout_text = b"".join(out_chunks).decode("utf-8", errors="replace")

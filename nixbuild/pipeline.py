@@ -23,6 +23,7 @@ from nixbuild.builders import all as builders
 from nixbuild.atomicfile import staged
 from nixbuild.config import Project
 from nixbuild.errors import NixbuildError, NixFailedError, UsageError
+from nixbuild import nix as nix_mod
 from nixbuild.nix import HOSTPKGS_NIX_CONFIG, DisallowedReferenceError, Log, Nix
 
 if TYPE_CHECKING:
@@ -333,7 +334,8 @@ def image_many(
                                     check=check)
             return TargetResult(target, outcome, None)
         except NixbuildError as exc:
-            log(f"[{target}] failed: {exc.message}")
+            if not nix_mod.stopping():  # after Ctrl-C, the one line is the interruption's
+                log(f"[{target}] failed: {exc.message}")
             return TargetResult(target, None, exc)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
