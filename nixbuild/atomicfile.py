@@ -168,7 +168,7 @@ def replace_dir(new: Path, directory: Path) -> None:
     and whichever complete directory is renamed last stays.
     """
     for _ in range(20):
-        with claimed_temp(directory.parent, f".{directory.name}.old-", directory=True) as old:
+        with claimed_temp(directory.parent, f".{directory.name.lstrip('.')}.old-", directory=True) as old:
             if directory.exists() or directory.is_symlink():
                 if not directory.is_dir() or directory.is_symlink():
                     raise InputError(f"{directory}: is not a directory, where nixbuild writes one",

@@ -361,7 +361,7 @@ def of_project(directory: Path, target: str | None, *, verbose: bool = False,
     current (never rebuilt nor rewritten), else built as `nixbuild image` builds it."""
     from nixbuild import pipeline
 
-    project = pipeline.load_project(directory)
+    project = pipeline.load_project(directory, log)
     nix = pipeline.make_nix(project, verbose=verbose, log=log)
     nix.check_installed()
     name = pipeline.resolve_target(project, target)

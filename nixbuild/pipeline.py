@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from nixbuild import config as config_mod
 from nixbuild import image as image_mod
-from nixbuild import closure, imagefs, oci, pkgset, platforms, render
+from nixbuild import closure, imagefs, oci, pkgset, platforms, projectlock, render
 from nixbuild import plan as plan_mod
 from nixbuild.builders import all as builders
 from nixbuild.atomicfile import staged
@@ -63,8 +63,12 @@ class ImageOutcome:
         return self.info.repo_tags[0] if self.info.repo_tags else ""
 
 
-def load_project(project_dir: Path) -> Project:
-    return config_mod.load(project_dir)
+def load_project(project_dir: Path, log: Log = lambda line: None) -> Project:
+    """The project, held for the rest of this run (one nixbuild at a time per project;
+    ``log`` says so when this one waits)."""
+    project = config_mod.load(project_dir)
+    projectlock.hold(project.root, log)
+    return project
 
 
 def make_nix(project: Project, *, verbose: bool = False, log: Log = lambda line: None) -> Nix:

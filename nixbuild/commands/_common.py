@@ -89,7 +89,7 @@ def start(directory: Path, verbose: bool, locked: bool | None, allowed: tuple[st
     """What every building command does first: load the project (with `--allow`
     entries lifted), refuse a missing or stale lock (`--locked`), check that
     Nix runs, and re-hash a pinned nixpkgs checkout."""
-    project = pipeline.allow(pipeline.load_project(directory), allowed)
+    project = pipeline.allow(pipeline.load_project(directory, log), allowed)
     lock_mod.enforce(project, locked)
     nix = pipeline.make_nix(project, verbose=verbose, log=log)
     version = nix.check_installed()

@@ -8,7 +8,7 @@ import click
 
 from nixbuild import ciworkflow, pipeline
 from nixbuild.atomicfile import write_atomic
-from nixbuild.commands._common import common, emit, json_option
+from nixbuild.commands._common import common, emit, json_option, log
 
 
 @click.group()
@@ -28,7 +28,7 @@ def ci() -> None:
 def github(directory: Path, verbose: bool, as_json: bool, output: Path | None, install: str | None,
            repository: str) -> None:
     """Write a GitHub Actions workflow: a build matrix over the configured targets."""
-    project = pipeline.load_project(directory)
+    project = pipeline.load_project(directory, log)
     path = output if output is not None else project.root / ciworkflow.DEFAULT_PATH
     existed = path.is_file()
     changed = write_atomic(path, ciworkflow.github_workflow(project, install=install, repository=repository))

@@ -28,7 +28,7 @@ def pin_source(url: str | None, pin_from: str | None) -> str | None:
 
 
 def run(directory: Path, verbose: bool, as_json: bool, source: str | None, move: bool) -> None:
-    project = pipeline.load_project(directory)
+    project = pipeline.load_project(directory, log)
     nix = pipeline.make_nix(project, verbose=verbose, log=log)
     result = lock_mod.relock(project, nix, pin_from=source, move=move)
     emit(as_json, result.to_json(), result.text())

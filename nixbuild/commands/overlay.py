@@ -20,7 +20,7 @@ class OverlayCheckFailed(NixbuildError):
 
 
 def _inspector(directory: Path, verbose: bool) -> overlay_check.Inspector:
-    project = pipeline.load_project(directory)
+    project = pipeline.load_project(directory, log)
     nix = pipeline.make_nix(project, verbose=verbose, log=log)
     return overlay_check.Inspector(project, nix)
 
@@ -56,7 +56,7 @@ def list_(directory: Path, verbose: bool, as_json: bool) -> None:
 @click.option("--attr", required=True, metavar="PKG", help="The package-set attribute the overlay overrides.")
 def new(directory: Path, verbose: bool, as_json: bool, name: str, attr: str) -> None:
     """Scaffold overlays/NAME.nix (header filled in) and its test, overlays/tests/NAME.nix."""
-    project = pipeline.load_project(directory)
+    project = pipeline.load_project(directory, log)
     made = overlays.scaffold(project, name, attr)
     rel = made.overlay.relative_to(project.root).as_posix()
     text = f"created {rel}\ncreated {made.test.relative_to(project.root).as_posix()}"

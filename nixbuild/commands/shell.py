@@ -16,7 +16,7 @@ from nixbuild.commands._common import common, log, target_option
 @click.option("--run", "command", default=None, metavar="CMD", help="Run CMD in the shell instead of an interactive shell.")
 def shell(directory: Path, verbose: bool, target: str | None, command: str | None) -> None:
     """Enter the build environment (nix-shell) for a target."""
-    project = pipeline.load_project(directory)
+    project = pipeline.load_project(directory, log)
     nix = pipeline.make_nix(project, verbose=verbose, log=log)
     nix.check_installed()
     name = pipeline.resolve_target(project, target)

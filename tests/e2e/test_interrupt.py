@@ -308,9 +308,12 @@ def test_two_runs_at_once_both_succeed_with_the_same_image(big: Big, tmp_path: P
         if final.exists():
             assert final.stat().st_size == big.size
         time.sleep(0.003)
+    waited = 0
     for proc in runs:
         stdout, stderr = proc.communicate()
         assert proc.returncode == 0, stderr
         assert '"image":' in stdout
+        waited += f"waiting for the other nixbuild running in {project}" in stderr
+    assert waited == 1  # one run at a time in a project: the second waited for the first
     assert sha256(final) == big.sha256
     assert leftovers(project) == []
