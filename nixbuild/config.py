@@ -368,7 +368,12 @@ def _package(r: Reader, root: Path) -> Package:
     if not src_path.is_dir():
         raise r.error((s, "src"), f"{src!r} is not a directory",
                       hint="name the directory that holds the sources (and the Makefile), e.g. src = \".\"")
-    outputs = tuple(r.str_list(s, t, "outputs", None) or builder.DEFAULT_OUTPUTS)
+    outputs = r.str_list(s, t, "outputs", None)
+    if outputs is not None and not outputs:
+        raise r.error((s, "outputs"), "is empty: nothing would go into the image",
+                      hint="name the outputs the image holds, or leave the key out for "
+                           + ", ".join(builder.DEFAULT_OUTPUTS))
+    outputs = tuple(outputs or builder.DEFAULT_OUTPUTS)
     for out in outputs:
         if not re.match(r"[a-z][a-z0-9]*\Z", out):
             raise r.error((s, "outputs"), f"{out!r} is not a valid output name")
