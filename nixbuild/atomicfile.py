@@ -27,13 +27,29 @@ from nixbuild.errors import InputError
 _RANDOM = "[a-z0-9_]{8}"  # what tempfile puts between prefix and suffix
 
 
-def make_dirs(directory: Path) -> None:
-    """``mkdir -p``; InputError (exit 2) when a file of another kind is in the way."""
+def make_dirs(directory: Path) -> list[Path]:
+    """``mkdir -p``, returning the directories it created (outermost first); InputError
+    (exit 2) when a file of another kind is in the way."""
+    missing = []
+    for path in (directory, *directory.parents):
+        if path.exists() or path.is_symlink():
+            break
+        missing.append(path)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise InputError(f"{directory}: cannot create this directory: a file of another kind is in the way",
                          hint="move that file away; nixbuild writes its results there") from None
+    return list(reversed(missing))
+
+
+def remove_empty(directories: list[Path]) -> None:
+    """Remove those of ``directories`` (outermost first) that are still empty, innermost first."""
+    for path in reversed(directories):
+        try:
+            path.rmdir()
+        except OSError:
+            return  # not empty (another run wrote there meanwhile), or gone
 
 
 def _claim(path: Path, directory: bool) -> int | None:

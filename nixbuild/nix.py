@@ -24,7 +24,7 @@ from typing import IO, Any, Protocol
 
 from nixbuild import buildlog, nixexpr, window
 from nixbuild.errors import BuildCommandError, BuildFailedError, NixbuildError, NixFailedError, NixMissingError
-from nixbuild.atomicfile import make_dirs
+from nixbuild.atomicfile import make_dirs, remove_empty
 
 # Settings the offline hostpkgs set needs: no binary cache (there is none),
 # the sandbox on, and the host's /usr visible to builders (hostpkgs builds
@@ -455,7 +455,7 @@ class Nix:
     # -- building -------------------------------------------------------------
 
     def build(self, file: Path, attr: str, *, out_link: Path, argstrs: Mapping[str, str] = {}) -> BuildResult:
-        make_dirs(out_link.parent)
+        created = make_dirs(out_link.parent)
         if out_link.exists() and not out_link.is_symlink():
             raise NixbuildError(f"{out_link} exists and is not a Nix result link",
                                 hint="remove it (nixbuild keeps result links there) and re-run")
@@ -463,6 +463,7 @@ class Nix:
         args = ["nix-build", str(file), "-A", attr, "-o", str(out_link), *self._argstrs(argstrs)]
         result = self._run(args, on_stderr_line=progress)
         if result.returncode != 0:
+            remove_empty(created)  # a failed build leaves no empty nixbuild-result/TARGET behind
             raise self._build_failure(f"nix-build -A {attr}", result)
         paths = tuple(line.strip() for line in result.stdout.splitlines() if line.strip())
         return BuildResult(out_paths=paths, built=progress.built)
