@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from nixbuild import __version__
+from nixbuild import __version__, readfile
 from nixbuild.image import ImageInfo
 from nixbuild.nixstore import nar_sha256_hex
 
@@ -52,11 +52,8 @@ class NixpkgsPin:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """sha256 (hex) of a file; one line (exit 2) when it cannot be read."""
+    return readfile.sha256(path, hint="provenance hashes every file of the project: make it readable")
 
 
 def _excluded(rel_parts: tuple[str, ...]) -> bool:

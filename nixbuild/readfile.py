@@ -10,6 +10,7 @@ symlink loop, an I/O error) is refused with the system's reason.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -61,6 +62,21 @@ def read_bytes(path: Path, label: str | None = None, *, hint: str | None = None)
         return path.read_bytes()
     except OSError as exc:
         raise _error(label, f"cannot be read: {exc.strerror}", hint) from None
+
+
+def sha256(path: Path, label: str | None = None, *, hint: str | None = None) -> str:
+    """The sha256 (hex) of the regular file ``path``, read in chunks; InputError as read_bytes."""
+    label = label or str(path)
+    if not regular(path, label, hint=hint):
+        raise _error(label, "does not exist", hint)
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise _error(label, f"cannot be read: {exc.strerror}", hint) from None
+    return digest.hexdigest()
 
 
 def read_text(path: Path, label: str | None = None, *, hint: str | None = None) -> str:

@@ -148,3 +148,22 @@ def test_an_image_archive_that_is_not_a_readable_file(tmp_path: Path, command: l
     if command[0] == "diff" and kind == "directory":
         what = "no nixbuild.toml here"  # a directory operand of diff is a project
     assert str(archive) in line and what in line, line
+
+
+def test_provenance_over_an_unreadable_project_file(tmp_path: Path) -> None:
+    """provenance hashes every file of the project, also those the build never reads."""
+    cfg = c_config()
+    cfg["package"]["src"] = "src"
+    root = tmp_path / "project"
+    root.mkdir()
+    (project(tmp_path / "example", c_config())).rename(root / "src")  # the sources in a subdirectory
+    (root / "src" / "nixbuild.toml").unlink()
+    from tests.e2e.hostile import toml
+
+    (root / "nixbuild.toml").write_text(toml(cfg))
+    (root / "NOTES.txt").write_text("not part of the build\n")
+    (root / "NOTES.txt").chmod(0)
+    built = fork_cli("image", "-C", str(root), timeout=300)  # Nix builds need root's capabilities here
+    assert built.returncode == 0, built.stderr
+    line = assert_one_error(run_without_dac(["provenance"], root), 2, only=False)
+    assert f"{root / 'NOTES.txt'}: cannot be read: Permission denied" in line, line
