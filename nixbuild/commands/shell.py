@@ -21,4 +21,6 @@ def shell(directory: Path, verbose: bool, target: str | None, command: str | Non
     nix.check_installed()
     name = pipeline.resolve_target(project, target)
     pipeline.generate(project)
-    nix.exec_shell(project.root / ".nixbuild" / "shell.nix", command, cwd=project.root, argstrs={"target": name})
+    file, argstrs = project.root / ".nixbuild" / "shell.nix", {"target": name}
+    nix.realise_shell(file, argstrs=argstrs)  # Nix's errors as one line, before nix-shell takes over the terminal
+    nix.exec_shell(file, command, cwd=project.root, argstrs=argstrs)

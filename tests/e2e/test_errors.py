@@ -193,6 +193,20 @@ def test_shell_mode_nix_errors_are_one_line_not_nix_output(tmp_path: Path) -> No
     assert result.stderr.strip() == line, result.stderr
 
 
+def test_nixbuild_shell_reports_nix_errors_in_one_line(tmp_path: Path) -> None:
+    project = copy_example("hello-c-shell", tmp_path)
+    _edit(project, 'source = "hostpkgs"', 'source = "channel"')
+    env = nix_env()
+    env.pop("NIX_PATH", None)
+    result = nixbuild("shell", "--run", "echo inside", "-C", str(project), env=env)
+    assert result.returncode == 4
+    line = assert_one_error_line(result.stderr)
+    assert result.stderr.strip() == line and "file 'nixpkgs' was not found" in line
+    assert "inside" not in result.stdout
+    ok = nixbuild("shell", "--run", "echo inside", "-C", str(copy_example("hello-c-shell", tmp_path / "ok")))
+    assert ok.returncode == 0 and ok.stdout == "inside\n", ok.stderr
+
+
 def test_symlinked_overlay_outside_the_project_names_the_config_line(tmp_path: Path) -> None:
     project = copy_example("hello-c", tmp_path)
     _edit(project, 'source = "hostpkgs"', 'source = "hostpkgs"\noverlays = ["overlays/*.nix"]')
