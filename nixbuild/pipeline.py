@@ -272,10 +272,11 @@ def withdraw(project: Project, target: str) -> None:
 
 def existing_image(project: Project, nix: Nix, target: str) -> Path | None:
     """The docker-archive nixbuild-result already holds for ``target`` when it is the image the
-    project builds now, else None; nothing is built. It is when the ``stream`` link (renewed by
-    every image build before the archive is written) points at the image the project evaluates
-    to, and the archive was written after the link (a run killed in between left an older one)."""
-    file, link = image_file(project, target), result_dir(project, target) / "stream"
+    project builds now, else None; nothing is built. It is when the ``stream-conf`` link (the
+    image's layers and config, renewed by every image build before the archive is written)
+    points at the conf the project evaluates to, and the archive was written after the link
+    (a run killed in between left an older one)."""
+    file, link = image_file(project, target), result_dir(project, target) / f"{STREAM_LINKS['image']}-conf"
     try:
         if not file.is_file() or not link.is_symlink() or file.stat().st_mtime_ns < link.lstat().st_mtime_ns:
             return None
@@ -283,7 +284,7 @@ def existing_image(project: Project, nix: Nix, target: str) -> Path | None:
         plan = plan_target(nix, target)
         if plan.how == "remote":
             return None
-        expected = nix.eval_json(_generated(project), "image.outPath", argstrs=argstrs(plan))
+        expected = nix.eval_json(_generated(project), "image.conf.outPath", argstrs=argstrs(plan))
     except (NixbuildError, OSError):
         return None
     return file if os.readlink(link) == expected else None

@@ -119,7 +119,7 @@ def test_inspect_builds_when_the_image_is_stale_or_a_run_was_killed_before_writi
     assert skopeo_inspect(archive, config=True)["config"]["Labels"] == {"stage": "two"}
     # A run killed after Nix renewed the stream link, before the archive was written:
     # the archive is older than the link, so it is not taken for the current image.
-    link = archive.parent / "stream"
+    link = archive.parent / "stream-conf"
     stamp = archive.stat().st_mtime_ns + 1_000_000
     os.utime(link, ns=(stamp, stamp), follow_symlinks=False)
     inode = archive.stat().st_ino
