@@ -108,9 +108,10 @@ def remove_stale(parent: Path, prefix: str, suffix: str = "") -> list[Path]:
 @contextlib.contextmanager
 def claimed_temp(parent: Path, prefix: str, suffix: str = "", *, directory: bool = False) -> Iterator[Path]:
     """A new temporary file or directory ``parent/PREFIX<random>SUFFIX``, locked while the
-    block runs and removed after it (unless the block renamed it away). Stale temporaries
-    of the same name pattern are removed first."""
-    make_dirs(parent)
+    block runs and removed after it (unless the block renamed it away), with the directories
+    made for it when they are left empty (a failed write leaves no empty nixbuild-result/TARGET).
+    Stale temporaries of the same name pattern are removed first."""
+    created = make_dirs(parent)
     remove_stale(parent, prefix, suffix)
     while True:
         if directory:
@@ -132,6 +133,7 @@ def claimed_temp(parent: Path, prefix: str, suffix: str = "", *, directory: bool
                 os.unlink(path)
         finally:
             os.close(lock)
+            remove_empty(created)
 
 
 def _replace(tmp: Path, path: Path) -> None:

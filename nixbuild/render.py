@@ -197,13 +197,22 @@ def _copy_tree(src: Path, prefix: str, files: dict[str, bytes]) -> None:
             files[f"{prefix}/{path.relative_to(src).as_posix()}"] = path.read_bytes()
 
 
-def _existing(directory: Path) -> dict[str, bytes]:
-    """The current files of ``directory``; retried when a concurrent run swaps it meanwhile."""
+def _existing(directory: Path) -> dict[str, bytes | None]:
+    """The current files of ``directory``; retried when a concurrent run swaps it meanwhile.
+    A file that cannot be read is None (it counts as changed)."""
+    def read(path: Path) -> bytes | None:
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise
+        except OSError:
+            return None
+
     for _ in range(20):
         if not directory.is_dir():
             return {}
         try:
-            return {p.relative_to(directory).as_posix(): p.read_bytes()
+            return {p.relative_to(directory).as_posix(): read(p)
                     for p in sorted(directory.rglob("*")) if p.is_file()}
         except FileNotFoundError:
             continue
