@@ -125,6 +125,14 @@ in
     passthru.interpreter = "/usr/bin/python3";
     meta.mainProgram = "python3";
   };
+  # --- language toolchains: the host's Go and Rust, nixpkgs' builders ------------------
+  go = callPackage ./go { };
+  buildGoModule = callPackage ./go/module.nix { };
+  inherit (callPackage ./rust { })
+    rustc
+    cargo
+    rustPlatform
+    ;
   qemu-user = callPackage ./qemu-user.nix { };
   # Debian's SysV-IPC fakeroot (/usr/bin/fakeroot is an alternatives link into
   # /etc, which the sandbox does not show), with util-linux's getopt that its

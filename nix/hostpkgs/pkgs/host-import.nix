@@ -65,6 +65,9 @@ let
       builtins.hashString "sha256" (lib.concatMapStrings (builtins.hashFile "sha256") files);
 in
 {
+  # Versions of installed Debian packages (also used by host tools, e.g. rustc).
+  inherit debianVersion upstreamVersion;
+
   # A package imported from the host. Arguments: those of
   # stdenvNoCC.mkDerivation (pname, outputs, installPhase, meta, passthru,
   # ...) plus `debianPackage` (where the files come from: gives the version

@@ -95,8 +95,10 @@ let
           nativeBuildInputs = expandInputs (attrs.nativeBuildInputs or [ ]);
           propagatedBuildInputs = expandInputs (attrs.propagatedBuildInputs or [ ]);
           propagatedNativeBuildInputs = expandInputs (attrs.propagatedNativeBuildInputs or [ ]);
-          doCheck = attrs.doCheck or false;
-          doInstallCheck = attrs.doInstallCheck or false;
+          # As nixpkgs: tests run only where the build machine can run the
+          # host platform's programs (never in a cross build).
+          doCheck = (attrs.doCheck or false) && buildPlatform.canExecute hostPlatform;
+          doInstallCheck = (attrs.doInstallCheck or false) && buildPlatform.canExecute hostPlatform;
           # On by default for cross (and static) builds, as in nixpkgs: the
           # bin/ of buildInputs is then not on PATH (nativeBuildInputs' is).
           strictDeps = attrs.strictDeps or isCrossOrStatic;

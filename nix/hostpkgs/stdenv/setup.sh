@@ -8,6 +8,7 @@
 # paths whose bin/ are PATH after the inputs'), defaultNativeBuildInputs,
 # stdenvShell.
 
+_hostpkgsSetOriginal=$-
 if [ -z "${IN_NIX_SHELL:-}" ]; then
     set -eu
     set -o pipefail
@@ -851,3 +852,9 @@ fixupOutputHooks+=(_doStrip)
 postFixupHooks+=(_multioutPropagateDev)
 
 runHook postHook
+
+# As nixpkgs' setup.sh: -u only while setting up; phases and hooks run with
+# the shell's own options (the builder's -e), so a phase may read a variable
+# the derivation does not set.
+[[ $_hostpkgsSetOriginal == *u* ]] || set +u
+unset _hostpkgsSetOriginal
