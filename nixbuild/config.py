@@ -379,7 +379,6 @@ def _package(r: Reader, root: Path) -> Package:
             raise r.error((s, "outputs"), f"{out!r} is not a valid output name")
         if out == "dev":
             raise r.error((s, "outputs"), "the dev output never goes into an image", hint="name runtime outputs only, e.g. bin, lib, out")
-    program = r.check(s, "program", r.get(s, t, "program", str, name), _PROGRAM, "program name")
     inputs = r.str_list(s, t, "inputs", ()) or ()
     for item in inputs:
         if not _ATTR_PATH.match(item):
@@ -389,6 +388,8 @@ def _package(r: Reader, root: Path) -> Package:
             owners = " or ".join(f"builder = \"{b.NAME}\"" for b in builders.BUILDERS.values() if key in b.KEYS)
             raise r.error((s, key), f"only applies to {owners}, not {builder_name!r}")
     options = builder.options(r, t, root, outputs)
+    default_program = builder.default_program(options) or name
+    program = r.check(s, "program", r.get(s, t, "program", str, default_program), _PROGRAM, "program name")
     return Package(name=name, version=version, src=src, builder=builder_name, outputs=outputs,
                    program=program, options=options, inputs=tuple(inputs))
 

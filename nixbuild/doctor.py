@@ -9,6 +9,7 @@ from pathlib import Path
 
 from nixbuild import __version__, config, platforms, render, window
 from nixbuild import plan as plan_mod
+from nixbuild.builders import all as builders
 from nixbuild.errors import NixbuildError
 from nixbuild.nix import Nix
 
@@ -81,6 +82,7 @@ def diagnose(nix: Nix, host: str | None = None, project_dir: Path | None = None)
     for name, why in TOOLS.items():
         if tools[name] is None:
             missing.append(f"{name}: {why}")
+    missing.extend(toolchains_missing())
     if settings.get("sandbox") == "false":
         missing.append("sandbox = false: builds are not isolated (set `sandbox = true` in nix.conf)")
     nixpkgs = None
@@ -109,6 +111,22 @@ def nixpkgs_status(nix: Nix, project_dir: Path) -> NixpkgsStatus:
     except NixbuildError as exc:
         return NixpkgsStatus(source, facts, exc.message + (f" ({exc.hint})" if exc.hint else ""))
     return NixpkgsStatus(source, facts, None)
+
+
+def toolchains_missing() -> list[str]:
+    """What each builder lacks on this host to build each target through hostpkgs
+    (e.g. a target's Rust standard library), one line per missing piece with the
+    targets it affects."""
+    lines = []
+    for builder in builders.BUILDERS.values():
+        affected: dict[str, list[str]] = {}
+        for name, plat in platforms.TARGETS.items():
+            for piece in builder.host_missing(plat):
+                affected.setdefault(piece, []).append(name)
+        for piece, names in affected.items():
+            where = "every target" if len(names) == len(platforms.TARGETS) else ", ".join(names)
+            lines.append(f"builder {builder.NAME} ({where}): {piece}")
+    return lines
 
 
 def probe(nix: Nix) -> None:

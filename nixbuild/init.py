@@ -77,8 +77,11 @@ def decide(root: Path, *, builder: str | None = None, name: str | None = None,
     text = _render(detection, pkg_name, version, program, chosen, source)
     try:
         config.parse(tomlkit.parse(text).unwrap(), text, path)
-    except ConfigError as exc:  # a bug in init: it must only write what nixbuild reads
-        raise AssertionError(f"nixbuild init wrote a config nixbuild refuses: {exc.message}") from exc
+    except ConfigError as exc:
+        # The builder recognised the tree, but it cannot be built as it is
+        # (e.g. a Cargo project without Cargo.lock, a Go module without main).
+        raise UsageError(f"{root}: a {detection.builder!r} project that cannot be built as it is: "
+                         + exc.message.split(": ", 2)[-1], hint=exc.hint) from None
     return Decision(path, detection, pkg_name, version, program, chosen, source, tuple(reasons), text)
 
 
@@ -157,4 +160,6 @@ def _render(d: Detection, name: str, version: str, program: str, targets: tuple[
 _BUILDER_NOTES = {
     "c": "stdenv.mkDerivation: make && make install PREFIX=$out",
     "shell": "your build command in nix-shell; the artifact is taken into the store",
+    "go": "nixpkgs' buildGoModule: go install, static (cgo off) unless cgo = true",
+    "rust": "nixpkgs' rustPlatform.buildRustPackage: cargo build --release, offline",
 }

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from nixbuild import plan as plan_mod
     from nixbuild.config import Package, Project, Reader
     from nixbuild.nix import Nix
+    from nixbuild.platforms import Platform
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,14 @@ class Builder(Protocol):
 
     def serial_targets(self, pkg: Package) -> bool:
         """Whether builds for different targets write the same files and must not overlap."""
+
+    def default_program(self, options: Any) -> str | None:
+        """The program when [package] program is not set (None: the package name); a
+        builder that knows what the project installs names it (and has checked a set one)."""
+
+    def host_missing(self, target: Platform) -> tuple[str, ...]:
+        """What this host lacks to build ``target`` with this builder through hostpkgs
+        (``nixbuild doctor``), one piece each; () when nothing."""
 
     def detect(self, root: Path) -> Detection | None:
         """Whether the tree at ``root`` is built by this builder (``nixbuild init``):

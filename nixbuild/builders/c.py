@@ -96,6 +96,14 @@ _AC_INIT = re.compile(r"AC_INIT\(\s*\[?([^],)]+?)\]?\s*,\s*\[?([^],)]+?)\]?\s*[,
 _PACKAGE_VAR = re.compile(r"^PACKAGE_(NAME|VERSION)='([^']*)'", re.MULTILINE)
 
 
+def default_program(options: Options) -> str | None:
+    return None  # the package name
+
+
+def host_missing(target: object) -> tuple[str, ...]:
+    return ()  # the C toolchains are the package set's own (doctor's targets)
+
+
 def detect(root: Path) -> Detection | None:
     """A tree with a Makefile (or an autotools ``configure``) is a ``c`` project:
     stdenv runs ``configure --prefix=$out`` when there is one, then make and make install."""

@@ -126,6 +126,14 @@ def clean_copy(project: Project, copy: Path, target: str) -> None:
         artifact.unlink()
 
 
+def default_program(options: Options) -> str | None:
+    return None  # the package name
+
+
+def host_missing(target: object) -> tuple[str, ...]:
+    return ()  # the C toolchains are the package set's own (doctor's targets)
+
+
 def detect(root: Path) -> Detection | None:
     """Shell mode is never guessed (``nixbuild init`` picks it only with --builder shell):
     its build command and artifact are the user's. The guess offered then is make and the

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -95,16 +101,63 @@ def run_image(archive: Path, workdir: Path, args: list[str], *, target: str = "x
     config = skopeo_inspect(archive, config=True)["config"]
     rootfs = unpack(archive, workdir)
     uid, _, gid = config.get("User", "0:0").partition(":")
-    argv = [*config["Entrypoint"], *args]
-    prefix: list[str] = []
-    if target in QEMU:
-        qemu = run(["sh", "-c", f"command -v {QEMU[target]}"]).stdout.strip()
-        prefix = ["--ro-bind", qemu, "/qemu"]
+    command = rootfs_command(rootfs, [*config["Entrypoint"], *args], target=target, uid=int(uid or 0),
+                             gid=int(gid or uid or 0), env=config.get("Env", []),
+                             workdir=config.get("WorkingDir") or "/")
+    return run(command).stdout
+
+
+def rootfs_command(rootfs: Path, argv: list[str], *, target: str, uid: int, gid: int, env: list[str],
+                   workdir: str = "/", network: bool = False) -> list[str]:
+    """bwrap running argv in the unpacked rootfs as uid:gid with the image's Env only;
+    a foreign target's program runs under qemu-user (bound in as /qemu). ``network``:
+    share the host's network namespace (a server the test reaches over loopback),
+    every other namespace stays private."""
+    bind: list[str] = []
+    qemu = QEMU.get(target.removesuffix("-static"))
+    if qemu is not None:
+        bind = ["--ro-bind", run(["sh", "-c", f"command -v {qemu}"]).stdout.strip(), "/qemu"]
         argv = ["/qemu", *argv]
-    cmd = ["bwrap", "--bind", str(rootfs), "/", *prefix, "--proc", "/proc", "--dev", "/dev", "--unshare-all",
-           "--die-with-parent", "--clearenv", "--unshare-user", "--uid", uid or "0", "--gid", gid or uid or "0",
-           "--chdir", config.get("WorkingDir") or "/"]
-    for item in config.get("Env", []):
+    namespaces = (["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+                  if network else ["--unshare-all", "--unshare-user"])
+    args = ["bwrap", "--bind", str(rootfs), "/", *bind, "--proc", "/proc", "--dev", "/dev", *namespaces,
+            "--die-with-parent", "--clearenv", "--uid", str(uid), "--gid", str(gid), "--chdir", workdir]
+    for item in env:
         key, _, value = item.partition("=")
-        cmd += ["--setenv", key, value]
-    return run([*cmd, *argv]).stdout
+        args += ["--setenv", key, value]
+    return [*args, *argv]
+
+
+@contextlib.contextmanager
+def serving(command: list[str], url: str, timeout: float = 60.0) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server (command) and wait until ``url`` answers; stop it afterwards."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    break
+            except (OSError, urllib.error.URLError) as exc:
+                if proc.poll() is not None:
+                    output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                    raise AssertionError(f"{command} exited with {proc.returncode}:\n{output}") from exc
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{url} did not answer within {timeout} s") from exc
+                time.sleep(0.2)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def http_get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()

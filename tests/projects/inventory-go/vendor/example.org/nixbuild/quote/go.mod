@@ -1,0 +1,3 @@
+module example.org/nixbuild/quote
+
+go 1.19
