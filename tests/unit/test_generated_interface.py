@@ -36,6 +36,10 @@ VARIANTS = {
     "hello-c-shell": [],
     "hello-c+tzdata+root": [("[image]", '[image]\ntzdata = true\nuser = "root"\nports = [8080]\nlabels = { a = "b" }')],
     "hello-c+static": [('platforms = ["x86_64-linux",', 'platforms = ["x86_64-linux-static", "x86_64-linux",')],
+    "hello-go": [],
+    "hello-go+cgo+vendor-hash": [("builder = \"go\"", 'builder = "go"\ncgo = true\nvendor-hash = "sha256-AAAA"')],
+    "hello-rust": [],
+    "hello-rust+cargo-hash": [("builder = \"rust\"", 'builder = "rust"\ncargo-hash = "sha256-AAAA"\nbuild-features = ["x"]')],
 }
 
 

@@ -16,7 +16,7 @@ GOLDEN = REPO / "tests" / "golden"
 TEMPLATED = ("default.nix", "nixpkgs.nix", "pkgs.nix", "package.nix", "image.nix", "shell.nix", "targets.nix")
 
 
-@pytest.mark.parametrize("name", ["hello-c", "hello-c-shell"])
+@pytest.mark.parametrize("name", ["hello-c", "hello-c-shell", "hello-go", "hello-rust"])
 def test_generated_files_match_golden(name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     project = config.load(copy_example(name, tmp_path))
     files = render.plan_files(project)
