@@ -6,7 +6,8 @@
 # Idempotent: installs only what is missing.
 #
 # What it changes on the machine (README, "Install"):
-#   - Debian packages below (apt-get, through sudo when not root);
+#   - Debian packages below (apt-get, through sudo when not root), and the
+#     foreign architectures some of them come from (dpkg --add-architecture);
 #   - through nix-setup-systemd (Debian's own Nix setup): the group `nixbld`
 #     with the build users nixbld1…nixbld10, the group `nix-users`,
 #     /etc/nix/nix.conf and the nix-daemon units;
@@ -24,13 +25,26 @@ APT_PACKAGES=(
   libc6-dev-arm64-cross libc6-dev-riscv64-cross libc6-dev-armhf-cross
   libssl-dev zlib1g-dev openssl fakeroot dash zsh
   podman runc docker-registry openssh-server
+  golang-go rustc cargo
 )
+# Foreign Debian architectures (multiarch: their libraries install beside the
+# host's) and what nixbuild needs from them: Rust's standard library for
+# aarch64, which Debian's rustc uses to cross-compile (builder = "rust").
+FOREIGN_ARCHES=(arm64)
+APT_PACKAGES+=(libstd-rust-dev:arm64)
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
+
+for arch in "${FOREIGN_ARCHES[@]}"; do
+  if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+    echo "setup: adding the Debian architecture $arch (multiarch: its libraries beside the host's)" >&2
+    as_root dpkg --add-architecture "$arch"
+  fi
+done
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
