@@ -80,10 +80,12 @@ def image_overhead() -> None:
 def main() -> None:
     from tests.bench.closure_bench import closure_bench
     from tests.bench.cross_bench import cross_parallel
+    from tests.bench.language_bench import language_bench
 
     image_overhead()
     cross_parallel()
     closure_bench()
+    language_bench()
 
 
 if __name__ == "__main__":

@@ -87,3 +87,27 @@ def test_the_binary_records_the_targets_go_settings(built, target: str, tmp_path
     assert settings["CGO_ENABLED"] == "0"
     assert settings["-trimpath"] == "true"
     assert ".symtab" not in run(["readelf", "-S", "-W", entrypoint]).stdout
+
+
+def test_cgo_on_a_static_target_links_statically_and_serves(tmp_path: Path) -> None:
+    """cgo = true on x86_64-linux-static: pkgsStatic's musl, linked with
+    -linkmode=external -extldflags=-static; the binary is its own closure."""
+    project = copy_example("hello-go", tmp_path)
+    toml = project / "nixbuild.toml"
+    text = toml.read_text().replace('builder = "go"', 'builder = "go"\ncgo = true')
+    toml.write_text(text.replace('platforms = ["x86_64-linux", "aarch64-linux", "armv7l-linux", "riscv64-linux"]',
+                                 'platforms = ["x86_64-linux-static"]'))
+    result = nixbuild("image", "--json", "-C", str(project))
+    assert result.returncode == 0, result.stderr
+    archive = Path(result.json()["image"])
+    cfg = skopeo_inspect(archive, config=True)["config"]
+    (entrypoint,) = cfg["Entrypoint"]
+    assert "INTERP" not in run(["readelf", "-l", entrypoint]).stdout
+    output = "/".join(entrypoint.split("/")[:4])
+    assert set(run(["nix-store", "--query", "--requisites", output]).stdout.split()) == {output}
+    rootfs = unpack(archive, tmp_path / "run")
+    port = free_port()
+    command = rootfs_command(rootfs, [entrypoint], target="x86_64-linux-static", uid=65532, gid=65532,
+                             env=[*cfg["Env"], f"ADDR=127.0.0.1:{port}"], network=True)
+    with serving(command, f"http://127.0.0.1:{port}/healthz"):
+        assert http_get(f"http://127.0.0.1:{port}/")[1] == "Hello from nixbuild! linux/amd64, uid 65532\n"

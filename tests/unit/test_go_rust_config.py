@@ -91,7 +91,9 @@ def test_go_keys_reach_the_generated_package(tmp_path: Path) -> None:
     tree(tmp_path, {"go.mod": "module m\n", "main.go": MAIN})
     text = render.plan_files(load(tmp_path, 'version = "2.0"\nbuilder = "go"\ncgo = true\nldflags = ["-X", "a.b=${x}"]'))
     package = text["package.nix"].decode()
-    assert 'ldflags = [ "-X" "a.b=\\${x}" ];' in package and "env.CGO_ENABLED = 1;" in package
+    assert '[ "-X" "a.b=\\${x}" ]' in package and "env.CGO_ENABLED = 1;" in package
+    # cgo on a static target: linked externally and statically.
+    assert '++ lib.optionals stdenv.hostPlatform.isStatic [' in package and '"-extldflags=-static"' in package
     assert 'meta.mainProgram = "m";' in package
     default = render.plan_files(load(tmp_path, 'version = "2.0"\nbuilder = "go"'))["package.nix"].decode()
     assert 'ldflags = [ "-s" "-w" "-X" "main.version=2.0" ];' in default and "env.CGO_ENABLED = 0;" in default
