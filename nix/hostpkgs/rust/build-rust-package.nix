@@ -25,6 +25,7 @@
   stdenv,
   stdenvNoCC,
   runCommand,
+  diffutils,
   rustc,
   cargo,
   # The build platform's C compiler (nixpkgs: pkgsBuildHost.stdenv.cc), for
@@ -89,7 +90,8 @@ let
 
   cargoSetupHook = makeHook "cargo-setup-hook.sh" ./hooks/cargo-setup-hook.sh {
     defaultConfig = ./hooks/default-config.toml;
-    diff = "/usr/bin/diff";
+    # By absolute path, so that the build's inputs cannot change which diff runs.
+    diff = "${lib.getBin diffutils}/bin/diff";
     inherit cargoConfig;
   };
   cargoBuildHook = makeHook "cargo-build-hook.sh" ./hooks/cargo-build-hook.sh {
