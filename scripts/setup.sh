@@ -29,9 +29,10 @@ APT_PACKAGES=(
 )
 # Foreign Debian architectures (multiarch: their libraries install beside the
 # host's) and what nixbuild needs from them: Rust's standard library for
-# aarch64, which Debian's rustc uses to cross-compile (builder = "rust").
-FOREIGN_ARCHES=(arm64)
-APT_PACKAGES+=(libstd-rust-dev:arm64)
+# aarch64 and armv7l, which Debian's rustc uses to cross-compile
+# (builder = "rust").
+FOREIGN_ARCHES=(arm64 armhf)
+APT_PACKAGES+=(libstd-rust-dev:arm64 libstd-rust-dev:armhf)
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 
@@ -39,8 +40,10 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# (read first: with pipefail, `grep -q` closing the pipe early would fail dpkg)
+foreign=$(dpkg --print-foreign-architectures)
 for arch in "${FOREIGN_ARCHES[@]}"; do
-  if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+  if ! grep -qx "$arch" <<<"$foreign"; then
     echo "setup: adding the Debian architecture $arch (multiarch: its libraries beside the host's)" >&2
     as_root dpkg --add-architecture "$arch"
   fi

@@ -1,7 +1,8 @@
-"""examples/hello-rust end to end: rustPlatform.buildRustPackage for the host
-and aarch64 (Rust's standard library from Debian's multiarch
-libstd-rust-dev:arm64), each image checked with skopeo and umoci and its
-program run from the rootfs inside bwrap (under qemu-user for aarch64). A
+"""examples/hello-rust end to end: rustPlatform.buildRustPackage for the host,
+aarch64 and armv7l (Rust's standard library from Debian's multiarch
+libstd-rust-dev:arm64 and :armhf), each image checked with skopeo and umoci
+and its program run from the rootfs inside bwrap (under qemu-user for the
+foreign ones). A
 target whose standard library this host cannot have fails with one line
 naming what is missing, as `nixbuild doctor` says."""
 
@@ -18,7 +19,7 @@ from tests.e2e.tools import rootfs_command, skopeo_inspect, store_paths_in, unpa
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
 
-TARGETS = ["x86_64-linux", "aarch64-linux"]
+TARGETS = ["x86_64-linux", "aarch64-linux", "armv7l-linux"]
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_the_program_runs_in_its_image(built, target: str, tmp_path: Path) -> No
     assert sorted(p.name for p in Path(output, "bin").iterdir()) == ["hello"]
     out = run(rootfs_command(rootfs, [entrypoint], target=target, uid=65532, gid=65532, env=cfg["Env"],
                              workdir=cfg["WorkingDir"])).stdout
-    arch = {"x86_64-linux": "x86_64", "aarch64-linux": "aarch64"}[target]
+    arch = {"x86_64-linux": "x86_64", "aarch64-linux": "aarch64", "armv7l-linux": "arm"}[target]
     assert out.splitlines() == [f"Hello from nixbuild! (hello-rust {arch})", "uid=65532 gid=65532", "tmp=writable"]
 
 
@@ -73,7 +74,7 @@ def test_a_target_without_its_standard_library_fails_in_one_line_naming_it(tmp_p
     # riscv64: Debian 12 has no riscv64 architecture, so no libstd-rust-dev for it.
     assert "riscv64-linux" in missing
     toml = project / "nixbuild.toml"
-    toml.write_text(toml.read_text().replace('platforms = ["x86_64-linux", "aarch64-linux"]',
+    toml.write_text(toml.read_text().replace('platforms = ["x86_64-linux", "aarch64-linux", "armv7l-linux"]',
                                              'platforms = ["riscv64-linux"]'))
     result = nixbuild("build", "-C", str(project))
     assert result.returncode != 0

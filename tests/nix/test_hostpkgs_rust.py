@@ -3,13 +3,12 @@ crate without registry dependencies, cargoVendorDir for vendored ones, the
 release profile and --target of the host platform, cargo's install hook
 copying executables (not libraries' files) to $out/bin, `cargo test` in
 native builds only, a Cargo.lock that does not match the vendored one
-refused, and what nixpkgs would download refused offline in one line. Also:
-hostPlatform.rust and .go equal nixpkgs' lib.systems for every platform
-recorded from it."""
+refused, and what nixpkgs would download refused offline in one line.
+(hostPlatform.rust, which the hooks read, is compared with nixpkgs' lib in
+test_hostpkgs_lib_facts.py.)"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from tests.nix.conftest import Nix
 
 pytestmark = pytest.mark.nix
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 CARGO_TOML = """[package]
 name = "tool"
 version = "0.1.0"
@@ -127,14 +125,3 @@ def test_no_dependency_source_is_nixpkgs_error(nix: Nix) -> None:
     proc = nix._run(["nix-instantiate", "-I", f"hostpkgs={Path(__file__).resolve().parents[2] / 'nix/hostpkgs'}",
                      "default.nix"], check=False)
     assert proc.returncode != 0 and "cargoHash, cargoVendorDir, cargoDeps, or cargoLock must be set" in proc.stderr
-
-
-def test_platform_rust_and_go_are_nixpkgs_lib_systems(nix: Nix) -> None:
-    recorded = json.loads((DATA / "nixpkgs-systems-go-rust.json").read_text())["platforms"]
-    entries = " ".join(
-        f'{json.dumps(config)} = let p = systems.normalise {{ config = {json.dumps(config)}; isStatic = {str("musl" in config).lower()}; }}; '
-        "in { inherit (p) go; rust = { inherit (p.rust) rustcTarget rustcTargetSpec cargoShortTarget "
-        "cargoEnvVarTarget isNoStdTarget platform; }; };"
-        for config in recorded)
-    got = nix.eval_json(f"let systems = import <hostpkgs/systems.nix>; in {{ {entries} }}")
-    assert got == recorded

@@ -19,7 +19,10 @@ in
   inherit pkgs package image;
   # The image as a file in the store: for hosts that cannot run the Linux
   # stream script themselves (macOS with a Linux builder builds it there).
-  imageArchive = pkgs.runCommand "nixbuild-image.tar" { } "${image} > $out";
+  # It runs the build-platform stream script with the conf, never the
+  # stream-<name> wrapper (whose #! is the target's shell in cross sets of
+  # nixpkgs before PR 536230).
+  imageArchive = pkgs.runCommand "nixbuild-image.tar" { } "${image.streamScript} ${image.conf} > $out";
   # The -debug variant: the same image plus busybox at /busybox ([image] debug).
   imageDebug = import ./image.nix {
     inherit pkgs package;

@@ -34,4 +34,20 @@
     };
     cargoLinkerVar = "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER";
   };
+  armv7l-linux = {
+    system = "armv7l-linux";
+    config = "armv7l-unknown-linux-gnueabihf";
+    static = false;
+    architecture = "arm";
+    shellEnv = {
+      NIXBUILD_TARGET = "armv7l-linux";
+      NIXBUILD_TARGET_CONFIG = "armv7l-unknown-linux-gnueabihf";
+      CARGO_BUILD_TARGET = "armv7-unknown-linux-gnueabihf";
+      GOOS = "linux";
+      GOARCH = "arm";
+      CGO_ENABLED = "1";
+      GOARM = "7";
+    };
+    cargoLinkerVar = "CARGO_TARGET_ARMV7_UNKNOWN_LINUX_GNUEABIHF_LINKER";
+  };
 }
