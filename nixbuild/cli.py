@@ -35,6 +35,7 @@ COMMANDS = {
     "diff": "Compare two images: store paths added, removed and changed, with byte deltas, and the layers they share.",
     "sbom": "Build the image and write its SBOM: one package per store path in the image.",
     "provenance": "Build the image and write its SLSA v1 provenance (an in-toto Statement).",
+    "test": "Build the image and run its [test] smoke tests in it (bubblewrap; qemu-user for foreign targets).",
     "verify": "Rebuild the image and prove it bit-identical (exit 1 and the differences when it is not).",
     "push": "Build the image and push it to a registry: REF is HOST[:PORT]/NAME[:TAG] (uses skopeo).",
     "load": "Build the image and load it into podman (--podman) or Docker (--docker).",

@@ -63,7 +63,12 @@ SCHEMA: dict[str, dict[str, str]] = {
     },
     "nixpkgs": {"source": "string", "overlays": "string list", "nixbuild-overlays": "boolean"},
     "target": {"platforms": "string list"},
+    # [test] (one smoke test) or [[test]] (several): commands run in the built image.
+    "test": {"name": "string", "args": "string list", "exit-code": "integer", "stdout": "string",
+             "stderr": "string", "timeout": "integer"},
 }
+TEST_TIMEOUT = 30  # seconds a smoke test may run
+TEST_TIMEOUT_LIMIT = 3600
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,19 @@ class Target:
 
 
 @dataclass(frozen=True)
+class SmokeTest:
+    """A command run in the built image ([test]): the entrypoint with ``args``, as
+    `docker run IMAGE ARGS…` runs it, and what it must do."""
+
+    name: str
+    args: tuple[str, ...] | None  # None: the image's cmd
+    exit_code: int = 0
+    stdout: str | None = None  # a regular expression searched for in the output
+    stderr: str | None = None
+    timeout: int = TEST_TIMEOUT  # seconds
+
+
+@dataclass(frozen=True)
 class Project:
     root: Path
     config_file: Path
@@ -129,6 +147,7 @@ class Project:
     image: Image
     nixpkgs: Nixpkgs
     target: Target = field(default_factory=lambda: Target(platforms=()))
+    tests: tuple[SmokeTest, ...] = ()  # [test]: run in the image before it is done
     # The line of each key (("image", "forbid") → 12), for errors found after loading.
     lines: dict[tuple[str, ...], int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -153,11 +172,16 @@ _KEYLINE = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
 def _key_lines(text: str) -> dict[tuple[str, ...], int]:
     lines: dict[tuple[str, ...], int] = {}
     table: tuple[str, ...] = ()
+    arrays: dict[tuple[str, ...], int] = {}  # [[name]] tables seen so far: the Nth is "name[N]"
     for number, line in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(line)
         if header:
             table = tuple(part.strip().strip("\"'") for part in header.group(1).split("."))
             lines.setdefault(table, number)
+            if line.lstrip().startswith("[["):
+                arrays[table] = arrays.get(table, 0) + 1
+                table = (*table[:-1], f"{table[-1]}[{arrays[table]}]")
+                lines.setdefault(table, number)
             continue
         key = _KEYLINE.match(line)
         if key:
@@ -304,8 +328,9 @@ def load(project_dir: Path) -> Project:
 def parse(data: dict[str, Any], text: str, path: Path) -> Project:
     r = Reader(path, text, data)
     for key in data:
-        if key not in ("version", "package", "image", "nixpkgs", "target"):
-            raise r.error((key,), "unknown key", hint="known: version, [package], [image], [nixpkgs], [target]")
+        if key not in ("version", "package", "image", "nixpkgs", "target", "test"):
+            raise r.error((key,), "unknown key",
+                          hint="known: version, [package], [image], [nixpkgs], [target], [[test]]")
     version = data.get("version", CONFIG_VERSION)
     if type(version) is not int:
         raise r.error(("version",), f"must be an integer, not {_type_name(type(version))}",
@@ -318,8 +343,9 @@ def parse(data: dict[str, Any], text: str, path: Path) -> Project:
     _check_store_names(r, package, image)
     nixpkgs = _nixpkgs(r, root)
     target = _target(r)
+    tests = _tests(r)
     return Project(root=root, config_file=path, package=package, image=image, nixpkgs=nixpkgs, target=target,
-                   lines=r.lines)
+                   tests=tests, lines=r.lines)
 
 
 def store_names(package: Package, image: Image) -> list[tuple[tuple[str, ...], str]]:
@@ -520,3 +546,50 @@ def _target(r: Reader) -> Target:
 
 
 Validator = Callable[[str], str]
+
+
+_TEST_EXAMPLE = '[[test]] with args = ["--version"] and stdout = "1\\.0"'
+
+
+def _tests(r: Reader) -> tuple[SmokeTest, ...]:
+    """[test] (one smoke test) or [[test]] (a list of them)."""
+    value = r.data.get("test")
+    if value is None:
+        return ()
+    if isinstance(value, dict):
+        tables = [("test", value)]
+    elif isinstance(value, list) and value and all(isinstance(t, dict) for t in value):
+        tables = [(f"test[{i}]", t) for i, t in enumerate(value, start=1)]
+    else:
+        raise r.error(("test",), "must be a table ([test]) or an array of tables ([[test]])",
+                      hint=f"one table per command, e.g. {_TEST_EXAMPLE}")
+    known = set(SCHEMA["test"])
+    tests = []
+    for s, t in tables:
+        for key in t:
+            if key not in known:
+                raise r.error((s, key), "unknown key", hint=did_you_mean(key, known, "known keys: " + ", ".join(sorted(known))))
+        args = r.str_list(s, t, "args", None)
+        name = r.get(s, t, "name", str, None)
+        if name is not None and (not name.strip() or _CONTROL.search(name)):
+            raise r.error((s, "name"), "must be a non-empty line of text")
+        exit_code = r.get(s, t, "exit-code", int, 0)
+        if not 0 <= exit_code <= 255:
+            raise r.error((s, "exit-code"), f"{exit_code} is not an exit code (0..255)")
+        timeout = r.get(s, t, "timeout", int, TEST_TIMEOUT)
+        if not 1 <= timeout <= TEST_TIMEOUT_LIMIT:
+            raise r.error((s, "timeout"), f"{timeout} is out of range 1..{TEST_TIMEOUT_LIMIT} (seconds)")
+        patterns = {}
+        for key in ("stdout", "stderr"):
+            pattern = r.get(s, t, key, str, None)
+            if pattern is not None:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise r.error((s, key), f"is not a regular expression: {printable(str(exc))}",
+                                  hint="Python's re syntax; escape . ( [ with a backslash (\\\\ in TOML strings)") from None
+            patterns[key] = pattern
+        label = name or (" ".join(args) if args else "(the image's cmd)" if args is None else "(no arguments)")
+        tests.append(SmokeTest(name=label, args=args, exit_code=exit_code, stdout=patterns["stdout"],
+                               stderr=patterns["stderr"], timeout=timeout))
+    return tuple(tests)

@@ -44,6 +44,14 @@ class NixbuildError(Exception):
         self.log = log  # the failed tool's whole output, for code that explains the failure; never printed
 
 
+def retold(exc: NixbuildError, message: str, *, details: str | None = None) -> NixbuildError:
+    """The same failure (exit code, hint) told with another message, e.g. naming the
+    target it happened for."""
+    new = NixbuildError(message, hint=exc.hint, details=details, log=exc.log)
+    new.exit_code = exc.exit_code
+    return new
+
+
 class ConfigError(NixbuildError):
     exit_code = EXIT_CONFIG
 

@@ -181,6 +181,15 @@ class ImageTree:
             current.append(part)
         return "/" + "/".join(current)
 
+    def which(self, name: str, path: str) -> str | None:
+        """The first regular file ``name`` in the ``:``-separated directories of ``path``
+        (as a container runtime looks a command up in the image's PATH)."""
+        for directory in path.split(":"):
+            node = self.node(f"{directory}/{name}") if directory else None
+            if node is not None and node.kind == "file":
+                return f"{directory}/{name}"
+        return None
+
     def node(self, path: str) -> Node | None:
         """The entry at ``path`` after following symbolic links."""
         resolved = self.resolve(path)

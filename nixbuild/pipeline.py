@@ -28,6 +28,7 @@ from nixbuild.nix import HOSTPKGS_NIX_CONFIG, DisallowedReferenceError, Log, Nix
 
 if TYPE_CHECKING:
     from nixbuild import proof as proof_mod
+    from nixbuild import smoke as smoke_mod
 
 RESULT_DIR = render.RESULT_DIR
 
@@ -57,6 +58,7 @@ class ImageOutcome:
     debug_file: Path | None = None  # the -debug variant ([image] debug = true)
     plan: plan_mod.Plan | None = None  # how it was built (native, cross, remote)
     proof: proof_mod.Proof | None = None  # the closure proof (None: skipped with --no-check)
+    tests: tuple[smoke_mod.Result, ...] | None = None  # [test] results (None: no [test], or skipped)
 
     @property
     def reference(self) -> str:
@@ -184,6 +186,7 @@ def image(
     gets its final name only after the closure proof passed (proof.py); a refused image
     leaves no image of the target behind."""
     from nixbuild import proof as proof_mod  # pyelftools: only when an image is built
+    from nixbuild import smoke
 
     if not generated:
         generate(project)
@@ -207,7 +210,8 @@ def image(
                 script, conf = stream(project, nix, plan, "image", tmp)
             info = dataclasses.replace(image_mod.read_docker_archive(tmp), path=file)
             proven = prove(project, nix, plan, tmp, info) if check else None
-    except proof_mod.ProofError:
+            tested = smoke_test(project, nix, plan, tmp, info) if check else None
+    except (proof_mod.ProofError, smoke.SmokeTestError):
         withdraw(project, target)
         raise
     sizes = nix.sizes(info.store_paths)
@@ -218,7 +222,7 @@ def image(
         with staged(debug_file) as tmp:
             stream(project, nix, plan, "imageDebug", tmp)
     return ImageOutcome(target=target, file=file, stream_script=script, stream_conf=conf, info=info,
-                        store_paths=store_paths, debug_file=debug_file, plan=plan, proof=proven)
+                        store_paths=store_paths, debug_file=debug_file, plan=plan, proof=proven, tests=tested)
 
 
 STREAM_LINKS = {"image": "stream", "imageDebug": "stream-debug"}
@@ -259,6 +263,22 @@ def prove(project: Project, nix: Nix, plan: plan_mod.Plan, archive: Path, info: 
     outputs = nix.eval_json(_generated(project), "image.nixbuild.outputs", argstrs=argstrs(plan))
     tree = imagefs.ImageTree.read(archive)
     return proof_mod.prove(tree, platform=platforms.get(plan.target), outputs=outputs, config=info.config)
+
+
+def smoke_test(project: Project, nix: Nix, plan: plan_mod.Plan, archive: Path,
+               info: image_mod.ImageInfo) -> tuple[smoke_mod.Result, ...] | None:
+    """[test]: run the smoke tests in the written archive (None when there are none, or when
+    this host cannot run Linux programs: it says so)."""
+    from nixbuild import smoke
+
+    if not project.tests:
+        return None
+    if not platforms.host_system().endswith("-linux"):
+        nix.log(f"nixbuild: warning: [test] skipped: {platforms.host_system()} cannot run the image's programs "
+                "(run `nixbuild test` on Linux)")
+        return None
+    return smoke.run_tests(project.tests, archive, platforms.get(plan.target), info.config, verbose=nix.verbose,
+                           log=nix.log)
 
 
 def withdraw(project: Project, target: str) -> None:

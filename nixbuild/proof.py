@@ -238,10 +238,10 @@ def _program(state: _State, name: str, outputs: Sequence[str], *, script: str | 
     label = f"the interpreter of {display(script)}" if script else "the entrypoint"
     fix = NO_SHELL if script else _missing_program_fix(tree, outputs)
     if "/" not in name:
-        dirs = state.env.get("PATH", DEFAULT_PATH).split(":")
-        found = next((f"{d}/{name}" for d in dirs if d and (n := tree.node(f"{d}/{name}")) and n.kind == "file"), None)
+        search = state.env.get("PATH", DEFAULT_PATH)
+        found = tree.which(name, search)
         if found is None:
-            where = f"not a program on the image's PATH ({':'.join(dirs)})"
+            where = f"not a program on the image's PATH ({search})"
             if script:
                 state.problem(script, f"runs {name!r}, which is {where}", fix)
             else:
@@ -285,16 +285,24 @@ def _missing_program_fix(tree: ImageTree, outputs: Sequence[str]) -> str:
     return f"the package installs: {', '.join(programs[:8])}; set [package] program (or [image] entrypoint) to one of them"
 
 
-def _script(state: _State, path: str, head: bytes, outputs: Sequence[str], depth: int) -> None:
+def shebang(head: bytes) -> tuple[str, str] | None:
+    """A script's ``#!`` line as the kernel splits it: (interpreter, the optional argument)."""
+    if not head.startswith(b"#!"):
+        return None
     line = head[2:].split(b"\n", 1)[0].decode("utf-8", errors="replace").strip()
-    state.checked[path] = Checked(path, "script", interpreter=line or None)
-    if not line:
+    interpreter, _, argument = line.replace("\t", " ").partition(" ")
+    return interpreter, argument.strip()
+
+
+def _script(state: _State, path: str, head: bytes, outputs: Sequence[str], depth: int) -> None:
+    interpreter, argument = shebang(head) or ("", "")
+    state.checked[path] = Checked(path, "script", interpreter=interpreter or None)
+    if not interpreter:
         state.problem(path, "starts with #! but names no interpreter", NO_SHELL)
         return
     if depth >= _MAX_SCRIPT_DEPTH:
         state.problem(path, "has too many levels of #! interpreters", NO_SHELL)
         return
-    interpreter, _, argument = line.partition(" ")
     _program(state, interpreter, outputs, script=path, depth=depth + 1)
     if posixpath.basename(interpreter) == "env" and argument.strip():
         words = [w for w in shlex.split(argument, posix=True) if not w.startswith("-") and "=" not in w]

@@ -45,6 +45,7 @@ def image_dict(outcome: ImageOutcome) -> dict[str, object]:
         "store_paths": [{"path": p.path, "size": p.size} for p in outcome.store_paths],
         "closure_size": sum(p.size for p in outcome.store_paths),
         "proof": outcome.proof.as_dict() if outcome.proof is not None else {"passed": None, "skipped": True},
+        "tests": [r.as_dict() for r in outcome.tests] if outcome.tests is not None else None,
     }
 
 
@@ -66,6 +67,9 @@ def image_text(outcome: ImageOutcome) -> str:
         lines.append(f"  {human_size(p.size):>10}  {p.path}")
     lines.append("proof:       " + (outcome.proof.summary() if outcome.proof is not None
                                   else "skipped (--no-check): nothing proved that the image starts"))
+    if outcome.tests is not None:
+        lines.append(f"tests:       {len(outcome.tests)} passed ([test], run in the image)")
+        lines.extend(f"  {r.line()}" for r in outcome.tests)
     if outcome.debug_file is not None:
         lines.append(f"debug:       {outcome.debug_file} (tag {info.repo_tags[0].rsplit(':', 1)[-1]}-debug, busybox at /busybox/sh)")
     lines.append(f"load it with: docker load -i {outcome.file}   (or podman load -i …)")

@@ -95,7 +95,8 @@ def start(directory: Path, verbose: bool, locked: bool | None, allowed: tuple[st
     version = nix.check_installed()
     lock_mod.verify_checkout(project, nix)
     if not check:
-        log("nixbuild: warning: --no-check: the closure proof is skipped; nothing proves that the image starts")
+        skipped = "the closure proof and the [test] smoke tests are" if project.tests else "the closure proof is"
+        log(f"nixbuild: warning: --no-check: {skipped} skipped; nothing proves that the image starts")
     return Session(project, nix, version, check)
 
 

@@ -11,7 +11,7 @@ from nixbuild import export, pipeline, report, sbom_files
 from nixbuild import lock as lock_mod
 from nixbuild.commands._common import (build_image, check_option, common, complete_target, emit, json_option,
                                        locked_option, log, start)
-from nixbuild.errors import UsageError
+from nixbuild.errors import UsageError, retold
 from nixbuild.nix import Nix
 from nixbuild.registry import Containers
 
@@ -77,8 +77,7 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
         first = many.failed[0].error
         assert first is not None
         first = lock_mod.mismatch_error(project, first) or first
-        raise type(first)(f"{len(many.failed)} of {len(many.results)} targets failed; first: {first.message}",
-                          hint=first.hint)
+        raise retold(first, f"{len(many.failed)} of {len(many.results)} targets failed; first: {first.message}")
 
 
 def _sboms(nix: Nix, outcome: pipeline.ImageOutcome, fmt: str | None) -> tuple[dict[str, object], str]:
