@@ -16,14 +16,34 @@ from tests.e2e.tools import run_image
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
 
 
+# The smoke tests a project of the examples' program would carry.
+TESTS = """
+[[test]]
+name = "greets"
+stdout = "^Hello from nixbuild!$"
+
+[[test]]
+name = "has a writable /tmp"
+args = ["--check"]
+stdout = "tmp=writable"
+"""
+
+
+def with_tests(example: str, tmp_path: Path) -> Path:
+    project = copy_example(example, tmp_path)
+    toml = project / "nixbuild.toml"
+    toml.write_text(toml.read_text() + TESTS)
+    return project
+
+
 def results(project: Path, target: str = "x86_64-linux") -> list[str]:
     directory = project / "nixbuild-result" / target
     return sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
 
 
 @pytest.mark.parametrize("example", ["hello-c", "hello-c-shell"])
-def test_image_runs_the_examples_tests_and_reports_them(tmp_path: Path, example: str) -> None:
-    project = copy_example(example, tmp_path)
+def test_image_runs_the_tests_and_reports_them(tmp_path: Path, example: str) -> None:
+    project = with_tests(example, tmp_path)
     result = nixbuild("image", "--json", "-C", str(project))
     assert result.returncode == 0, result.stderr
     report = result.json()
@@ -39,7 +59,7 @@ def test_image_runs_the_examples_tests_and_reports_them(tmp_path: Path, example:
 
 
 def test_test_runs_them_for_a_foreign_target_under_qemu(tmp_path: Path) -> None:
-    project = copy_example("hello-c", tmp_path)
+    project = with_tests("hello-c", tmp_path)
     result = nixbuild("test", "-t", "aarch64-linux", "-t", "armv7l-linux", "--json", "-C", str(project))
     assert result.returncode == 0, result.stderr
     report = result.json()
@@ -52,7 +72,7 @@ def test_test_runs_them_for_a_foreign_target_under_qemu(tmp_path: Path) -> None:
 
 
 def test_a_failing_test_refuses_the_image(tmp_path: Path) -> None:
-    project = copy_example("hello-c", tmp_path)
+    project = with_tests("hello-c", tmp_path)
     good = nixbuild("image", "-C", str(project))
     assert good.returncode == 0, good.stderr
     toml = project / "nixbuild.toml"
@@ -81,8 +101,6 @@ def test_a_failing_test_refuses_the_image(tmp_path: Path) -> None:
 
 def test_test_without_tests_says_how_to_write_one(tmp_path: Path) -> None:
     project = copy_example("hello-c", tmp_path)
-    toml = project / "nixbuild.toml"
-    toml.write_text(toml.read_text().split("\n# Smoke tests")[0] + "\n")
     result = nixbuild("test", "-C", str(project))
     assert result.returncode == 2
     line = assert_one_error_line(result.stderr)
