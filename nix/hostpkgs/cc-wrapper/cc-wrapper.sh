@@ -23,20 +23,27 @@ dontLink=0
 isStatic=0
 isShared=0
 [ "$linkMode" = static ] && isStatic=1
+# As nixpkgs' ld-wrapper collects them: library search directories (-L) in
+# order, and the file names of the shared libraries the link names (-lNAME
+# → libNAME.so, or a store .so given by path).
 libDirs=()
-libNames=()
+declare -A libs=()
 prev=""
 for arg in "$@"; do
     case "$prev" in
         -L) libDirs+=("$arg") ;;
-        -l) libNames+=("$arg") ;;
+        -l) libs["lib$arg.so"]=1 ;;
     esac
     case "$arg" in
         -c | -S | -E | -M | -MM) dontLink=1 ;;
         -static | -static-pie) isStatic=1 ;;
         -shared) isShared=1 ;;
         -L?*) libDirs+=("${arg#-L}") ;;
-        -l?*) libNames+=("${arg#-l}") ;;
+        -l?*) libs["lib${arg#-l}.so"]=1 ;;
+        "${NIX_STORE:-/nix/store}"/*.so | "${NIX_STORE:-/nix/store}"/*.so.*)
+            libDirs+=("${arg%/*}")
+            libs["${arg##*/}"]=1
+            ;;
     esac
     prev="$arg"
 done
@@ -62,7 +69,10 @@ if [ "$dontLink" = 0 ]; then
                 libDirs+=("${f#-L}")
                 extraAfter+=("$f")
                 ;;
-            -l?*) extraAfter+=("$f") ;;
+            -l?*)
+                libs["lib${f#-l}.so"]=1
+                extraAfter+=("$f")
+                ;;
             -rpath)
                 i=$((i + 1))
                 extraAfter+=("-Wl,-rpath,${ldFlags[$i]}")
@@ -77,31 +87,36 @@ if [ "$dontLink" = 0 ]; then
             if [ "$isShared" = 0 ]; then
                 extraAfter+=("-Wl,--dynamic-linker=@dynamicLinker@")
             fi
-            rpaths=("$libcLib")
-            for r in @extraRpath@; do rpaths+=("$r"); done
-            # Like nixpkgs' ld-wrapper: a store library directory goes into the
-            # RUNPATH only if a library named with -l is found there.
-            for name in "${libNames[@]}"; do
+            # nixpkgs' ld-wrapper: unless NIX_DONT_SET_RPATH=1, every store
+            # directory on the library search path that holds a shared
+            # library the link names goes into the RUNPATH, in search-path
+            # order (directories outside the store never do). The C library
+            # (and, for C++, the compiler's runtime) come first here because
+            # the driver adds -lc/-lstdc++ itself, below this wrapper.
+            if [ "${NIX_DONT_SET_RPATH:-}" != 1 ]; then
+                rpaths=("$libcLib")
+                for r in @extraRpath@; do rpaths+=("$r"); done
                 for dir in "${libDirs[@]}"; do
+                    dir="$(realpath -s "$dir" 2>/dev/null)" || continue
                     case "$dir" in
                         "${NIX_STORE:-/nix/store}"/*) ;;
                         *) continue ;;
                     esac
-                    if [ -e "$dir/lib$name.so" ]; then
-                        rpaths+=("$dir")
-                        break
-                    elif [ -e "$dir/lib$name.a" ]; then
-                        break
+                    for path in "$dir"/*; do
+                        if [ -n "${libs[${path##*/}]:-}" ]; then
+                            rpaths+=("$dir")
+                            break
+                        fi
+                    done
+                done
+                declare -A seen=()
+                for r in "${rpaths[@]}"; do
+                    if [ -z "${seen[$r]:-}" ]; then
+                        seen[$r]=1
+                        extraAfter+=("-Wl,-rpath,$r")
                     fi
                 done
-            done
-            declare -A seen=()
-            for r in "${rpaths[@]}"; do
-                if [ -z "${seen[$r]:-}" ]; then
-                    seen[$r]=1
-                    extraAfter+=("-Wl,-rpath,$r")
-                fi
-            done
+            fi
         fi
     fi
 fi

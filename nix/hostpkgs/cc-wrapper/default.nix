@@ -35,13 +35,23 @@ let
         "strip"
       ];
       inherit targetPrefix hostToolPrefix;
+      # nix-support/dynamic-linker and orig-libc as nixpkgs' bintools-wrapper
+      # writes them (autoPatchelfHook reads both through $NIX_BINTOOLS).
+      dynamicLinkerPath = if dynamicLinker == null then "" else dynamicLinker;
+      origLibc = libc;
+      setupHookSrc = ./bintools-setup-hook.sh;
       buildCommand = ''
-        mkdir -p "$out/bin"
+        mkdir -p "$out/bin" "$out/nix-support"
         for t in $tools; do
           if [ -e "/usr/bin/$hostToolPrefix$t" ]; then
             ln -s "/usr/bin/$hostToolPrefix$t" "$out/bin/$targetPrefix$t"
           fi
         done
+        if [ -n "$dynamicLinkerPath" ]; then
+          echo "$dynamicLinkerPath" > "$out/nix-support/dynamic-linker"
+        fi
+        echo "$origLibc" > "$out/nix-support/orig-libc"
+        substitute "$setupHookSrc" "$out/nix-support/setup-hook" --subst-var-by out "$out"
       '';
       passthru = {
         inherit libc targetPrefix dynamicLinker;
@@ -135,13 +145,19 @@ in
       runtimeLibDir ? "/usr/lib/x86_64-linux-gnu",
     }:
     let
-      dynamicLinker = if linkMode == "static" then null else "${libc}/lib/${loader}";
+      # The C library's loader, as nixpkgs' bintools name it even for static
+      # sets (a static link never uses it).
+      loaderPath = "${libc}/lib/${loader}";
+      dynamicLinker = if linkMode == "static" then null else loaderPath;
       cc = mkUnwrapped {
         pname = "gcc";
         driver = cDriver;
         runtimeLibDir = if linkMode == "static" then "" else runtimeLibDir;
       };
-      bintools = mkBintools { inherit libc targetPrefix hostToolPrefix dynamicLinker; };
+      bintools = mkBintools {
+        inherit libc targetPrefix hostToolPrefix;
+        dynamicLinker = loaderPath;
+      };
     in
     stdenvNoCC.mkDerivation {
       inherit name;
@@ -153,7 +169,9 @@ in
         targetPrefix
         linkMode
         ;
-      cxxDriver = if cxxDriver == null then "" else cxxDriver;
+      # Decided at evaluation time, so that installing the host's C++
+      # cross compiler yields a new wrapper (with c++) instead of the cached one.
+      cxxDriver = if cxxDriver == null || !builtins.pathExists cxxDriver then "" else cxxDriver;
       libcLib = if linkMode == "static" then "" else "${libc}/lib";
       dynamicLinker = if dynamicLinker == null then "" else dynamicLinker;
       cxxRpath = if linkMode == "static" then "" else "${lib.getLib cc}/lib";
@@ -171,13 +189,14 @@ in
         }
         mkWrapper "$cDriver" "$out/bin/''${targetPrefix}cc" ""
         ln -s "''${targetPrefix}cc" "$out/bin/''${targetPrefix}gcc"
-        if [ -n "$cxxDriver" ] && [ -x "$cxxDriver" ]; then
+        if [ -n "$cxxDriver" ]; then
           mkWrapper "$cxxDriver" "$out/bin/''${targetPrefix}c++" "$cxxRpath"
           ln -s "''${targetPrefix}c++" "$out/bin/''${targetPrefix}g++"
         fi
         ln -s "$cppDriver" "$out/bin/''${targetPrefix}cpp"
         substitute "$setupHookSrc" "$out/nix-support/setup-hook" \
-          --subst-var-by targetPrefix "$targetPrefix"
+          --subst-var-by targetPrefix "$targetPrefix" \
+          --subst-var-by out "$out"
         echo -n "$bintools" > "$out/nix-support/propagated-native-build-inputs"
         echo -n "$dynamicLinker" > "$out/nix-support/dynamic-linker"
       '';

@@ -1,7 +1,13 @@
 # Exported like nixpkgs' cc-wrapper and bintools-wrapper setup hooks do
 # (targetPrefix is empty for native builds).
+export NIX_CC=@out@
 export CC=@targetPrefix@cc
-export CXX=@targetPrefix@c++
+# nixpkgs' compilers always have C++; here only when the host has the C++
+# compiler for the target (no musl C++ on the host: CXX stays unset there
+# rather than naming a program that does not exist).
+if [ -e "@out@/bin/@targetPrefix@c++" ]; then
+    export CXX=@targetPrefix@c++
+fi
 export CPP="@targetPrefix@cc -E"
 export AR=@targetPrefix@ar
 export AS=@targetPrefix@as

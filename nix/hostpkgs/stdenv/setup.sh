@@ -412,6 +412,9 @@ _addInput() {
         return
     fi
     if [ -f "$p/nix-support/setup-hook" ]; then
+        # The dependency's offsets, as nixpkgs' setup hooks expect them while
+        # they are sourced (-1 0: a nativeBuildInput, 0 1: a buildInput).
+        local targetOffset=$((hostOffset + 1))
         source "$p/nix-support/setup-hook"
     fi
     local q
@@ -701,6 +704,24 @@ _doStrip() {
     fi
 }
 
+# Like the setup hook of nixpkgs' patchelf (in every stdenv): drop from the
+# RUNPATH of each ELF file the directories that hold none of the libraries it
+# needs (or do not exist here, like a build directory outside the sandbox).
+patchELF() {
+    local dir="$1" i
+    [ -e "$dir" ] || return 0
+    echo "shrinking RPATHs of ELF executables and libraries in $dir"
+    while IFS= read -r -d '' i; do
+        if [[ "$i" =~ .build-id ]]; then continue; fi
+        if ! isELF "$i"; then continue; fi
+        echo "shrinking $i"
+        patchelf --shrink-rpath "$i" 2>/dev/null || true
+    done < <(find "$dir" -type f -print0)
+}
+_patchELFOutput() {
+    if [ -z "${dontPatchELF:-}" ]; then patchELF "$prefix"; fi
+}
+
 # nixpkgs moves doc/man/info under share/ before splitting outputs.
 _moveToShare() {
     local d
@@ -848,7 +869,7 @@ declare -a makeFlagsArray=() buildFlagsArray=() checkFlagsArray=() installFlagsA
     installCheckFlagsArray=() configureFlagsArray=() 2>/dev/null || true
 preConfigureHooks+=(_multioutConfig)
 preFixupHooks+=(_moveToShare _multioutDocs _multioutDevs)
-fixupOutputHooks+=(_doStrip)
+fixupOutputHooks+=(_patchELFOutput _doStrip)
 postFixupHooks+=(_multioutPropagateDev)
 
 runHook postHook
