@@ -79,6 +79,8 @@ in
     writeClosure
     ;
   buildEnv = callPackage ./build-support/buildenv.nix { };
+  autoPatchelfHook = callPackage ./build-support/auto-patchelf { };
+  pkg-config = callPackage ./build-support/pkg-config { };
   mkShell = callPackage ./build-support/mkshell.nix { };
   mkShellNoCC = final.mkShell.override { stdenv = final.stdenvNoCC; };
 
