@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 
 from nixbuild import config as config_mod
 from nixbuild import image as image_mod
-from nixbuild import closure, imagefs, oci, pkgset, platforms, projectlock, render
+from nixbuild import closure, fixup as fixup_mod, imagefs, oci, pkgset, platforms, projectlock, render
 from nixbuild import plan as plan_mod
 from nixbuild.builders import all as builders
 from nixbuild.atomicfile import staged
 from nixbuild.config import Project
-from nixbuild.errors import NixbuildError, NixFailedError, UsageError
+from nixbuild.errors import BuildCommandError, NixbuildError, NixFailedError, UsageError
 from nixbuild import nix as nix_mod
 from nixbuild.nix import HOSTPKGS_NIX_CONFIG, DisallowedReferenceError, Log, Nix
 
@@ -44,7 +44,7 @@ class BuildOutcome:
     target: str
     builder: str
     out_paths: tuple[str, ...]  # hermetic: the package's outputs
-    artifact: Path | None  # shell: the file the build command produced
+    artifact: tuple[Path, ...] | None  # shell: the files and directories the build command produced
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class ImageOutcome:
     plan: plan_mod.Plan | None = None  # how it was built (native, cross, remote)
     proof: proof_mod.Proof | None = None  # the closure proof (None: skipped with --no-check)
     tests: tuple[smoke_mod.Result, ...] | None = None  # [test] results (None: no [test], or skipped)
+    fixup: tuple[fixup_mod.FixedFile, ...] | None = None  # prebuilt artifacts: what the fix-up changed per ELF file
 
     @property
     def reference(self) -> str:
@@ -192,7 +193,8 @@ def image(
         generate(project)
     plan = plan_target(nix, target)
     pkgset.check(project, nix, plan)
-    builders.of(project.package).produce(project, nix, plan, _generated(project), run=build_first, output=output)
+    builder = builders.of(project.package)
+    builder.produce(project, nix, plan, _generated(project), run=build_first, output=output)
     file = image_file(project, target)
     try:
         with staged(file) as tmp:
@@ -214,6 +216,9 @@ def image(
     except (proof_mod.ProofError, smoke.SmokeTestError):
         withdraw(project, target)
         raise
+    except NixbuildError as exc:  # building the package: its fix-up may have found a library nowhere
+        raise (missing_library_error(builder.FIXUP_OUTPUT, exc) or exc) from None
+    fixed = read_fixup(project, nix, plan, builder.FIXUP_OUTPUT) if builder.FIXUP_OUTPUT else None
     sizes = nix.sizes(info.store_paths)
     store_paths = tuple(StorePath(p, sizes[p]) for p in info.store_paths)
     debug_file = None
@@ -222,7 +227,8 @@ def image(
         with staged(debug_file) as tmp:
             stream(project, nix, plan, "imageDebug", tmp)
     return ImageOutcome(target=target, file=file, stream_script=script, stream_conf=conf, info=info,
-                        store_paths=store_paths, debug_file=debug_file, plan=plan, proof=proven, tests=tested)
+                        store_paths=store_paths, debug_file=debug_file, plan=plan, proof=proven, tests=tested,
+                        fixup=fixed)
 
 
 STREAM_LINKS = {"image": "stream", "imageDebug": "stream-debug"}
@@ -309,6 +315,34 @@ def existing_image(project: Project, nix: Nix, target: str) -> Path | None:
         return None
     return file if os.readlink(link) == expected else None
 
+
+def missing_library_error(fixup_output: str | None, exc: NixbuildError) -> NixbuildError | None:
+    """A prebuilt artifact's fix-up found no library for a needed name: the build
+    linked one that is neither in the artifact nor among [package] inputs."""
+    if fixup_output is None:
+        return None
+    missing = fixup_mod.missing_libraries("\n".join(filter(None, (exc.message, exc.details))))
+    if not missing:
+        return None
+    file, library = missing[0]
+    known = fixup_mod.provider_hint(library)
+    example = f'inputs = ["{known}"]' if known else "the package set's attribute for it"
+    more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+    return BuildCommandError(
+        f"{file} needs {library}, which neither the artifact nor [package] inputs provide{more}; "
+        "the build linked a library from outside the package set",
+        hint=f"add the package that provides {library} to [package] inputs in {config_mod.CONFIG_NAME}, "
+             f"e.g. {example}; or, if the build makes it, list it in [package] artifact",
+        details=exc.details,
+    )
+
+
+def read_fixup(project: Project, nix: Nix, plan: plan_mod.Plan, output: str) -> tuple[fixup_mod.FixedFile, ...]:
+    """What the fix-up changed in each ELF file of a prebuilt artifact: the record
+    in the package's ``output``, built with the image."""
+    result = nix.build(_generated(project), f"package.{output}", out_link=result_dir(project, plan.target) / "package",
+                       argstrs=argstrs(plan))
+    return fixup_mod.read(Path(result.out_paths[0]))
 
 @dataclass(frozen=True)
 class TargetResult:

@@ -18,6 +18,7 @@ from nixbuild import __version__, nixexpr, platforms, sourcedate
 from nixbuild import lock, overlays
 from nixbuild.builders import all as builders
 from nixbuild.atomicfile import claimed_temp, replace_dir
+from nixbuild.builders.base import inputs_expr
 from nixbuild.config import CONFIG_NAME, Project
 from nixbuild.nixexpr import Raw
 from nixbuild.resources import nix_dir
@@ -139,6 +140,7 @@ def _target_entry(p: platforms.Platform) -> dict[str, object]:
         "config": p.cross_config,
         "static": p.static,
         "architecture": p.oci_arch,
+        "triple": p.config,
         "shellEnv": platforms.shell_env(p),
         "cargoLinkerVar": "CARGO_TARGET_" + p.rust_target.upper().replace("-", "_") + "_LINKER",
     }
@@ -164,6 +166,7 @@ def plan_files(project: Project) -> dict[str, bytes]:
         "shell_name": f"{pkg.name}-shell",
         "outputs_comment": "(" + ", ".join(pkg.outputs) + ")",
         "package_args": builder.package_args(pkg),
+        "inputs_expr": inputs_expr(pkg, 3),
     }
     files: dict[str, bytes] = {}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nixbuild import __version__
+from nixbuild import __version__, fixup
 from nixbuild.export import Exported
 from nixbuild.pipeline import BuildOutcome, ImageOutcome, ManyOutcome
 from nixbuild.render import RenderReport
@@ -46,6 +46,7 @@ def image_dict(outcome: ImageOutcome) -> dict[str, object]:
         "closure_size": sum(p.size for p in outcome.store_paths),
         "proof": outcome.proof.as_dict() if outcome.proof is not None else {"passed": None, "skipped": True},
         "tests": [r.as_dict() for r in outcome.tests] if outcome.tests is not None else None,
+        "fixup": [fixup.as_dict(f) for f in outcome.fixup] if outcome.fixup is not None else None,
     }
 
 
@@ -65,6 +66,10 @@ def image_text(outcome: ImageOutcome) -> str:
     ]
     for p in sorted(outcome.store_paths, key=lambda p: (-p.size, p.path)):
         lines.append(f"  {human_size(p.size):>10}  {p.path}")
+    if outcome.fixup is not None:
+        changed = sum(1 for f in outcome.fixup if f.changed)
+        lines.append(f"fix-up:      {changed} of {len(outcome.fixup)} ELF files changed (interpreter, RUNPATH)")
+        lines.extend(f"  {line}" for line in fixup.text_lines(outcome.fixup))
     lines.append("proof:       " + (outcome.proof.summary() if outcome.proof is not None
                                   else "skipped (--no-check): nothing proved that the image starts"))
     if outcome.tests is not None:
@@ -82,13 +87,14 @@ def build_dict(outcome: BuildOutcome) -> dict[str, object]:
         "target": outcome.target,
         "builder": outcome.builder,
         "out_paths": list(outcome.out_paths),
-        "artifact": str(outcome.artifact) if outcome.artifact else None,
+        "artifact": str(outcome.artifact[0]) if outcome.artifact else None,
+        "artifacts": [str(p) for p in outcome.artifact] if outcome.artifact else None,
     }
 
 
 def build_text(outcome: BuildOutcome) -> str:
     if outcome.artifact is not None:
-        return f"built {outcome.artifact} (target {outcome.target}, in nix-shell)"
+        return f"built {', '.join(map(str, outcome.artifact))} (target {outcome.target}, in nix-shell)"
     return "\n".join([f"built for {outcome.target}:", *(f"  {p}" for p in outcome.out_paths)])
 
 

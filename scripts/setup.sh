@@ -19,11 +19,12 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   nix-bin nix-setup-systemd
   skopeo umoci bubblewrap musl-tools patchelf busybox-static
-  qemu-user-static gcc make python3-venv ca-certificates tzdata
+  qemu-user-static gcc g++ make python3-venv ca-certificates tzdata
   gawk bzip2 xz-utils patch file
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu gcc-arm-linux-gnueabihf
   libc6-dev-arm64-cross libc6-dev-riscv64-cross libc6-dev-armhf-cross
-  libssl-dev zlib1g-dev openssl fakeroot dash zsh
+  g++-aarch64-linux-gnu g++-riscv64-linux-gnu g++-arm-linux-gnueabihf
+  libssl-dev zlib1g-dev openssl fakeroot dash zsh pkgconf python3-pyelftools
   podman runc docker-registry openssh-server
   golang-go rustc cargo
 )

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from nixbuild import nixexpr
+from nixbuild.nixexpr import Raw
+
 if TYPE_CHECKING:
     from nixbuild import plan as plan_mod
     from nixbuild.config import Package, Project, Reader
@@ -36,6 +39,9 @@ class Builder(Protocol):
     KEYS: frozenset[str]  # frozenset(SCHEMA)
     DEFAULT_OUTPUTS: tuple[str, ...]  # [package] outputs when the config names none
     TEMPLATE: str  # the template of .nixbuild/package.nix, in nixbuild/templates/
+    # The package output where its derivation records what the fix-up of
+    # prebuilt ELF files changed (nixbuild/fixup.py), or None.
+    FIXUP_OUTPUT: str | None
 
     def options(self, r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ...]) -> Any:
         """This builder's keys of ``[package]``, validated (errors through ``r.error``), and its outputs checked."""
@@ -47,10 +53,10 @@ class Builder(Protocol):
         """The variables of TEMPLATE (beside the common ones render.py gives every template)."""
 
     def produce(self, project: Project, nix: Nix, plan: plan_mod.Plan, generated: Path, *,
-                run: bool, output: object = None) -> Path | None:
+                run: bool, output: object = None) -> tuple[Path, ...] | None:
         """What must happen outside Nix before ``nix-build -A package``: a builder
-        that builds outside Nix returns its artifact (``run=False``: only check that
-        an earlier build left it); a hermetic builder returns None."""
+        that builds outside Nix returns its artifact's paths (``run=False``: only
+        check that an earlier build left them); a hermetic builder returns None."""
 
     def serial_targets(self, pkg: Package) -> bool:
         """Whether builds for different targets write the same files and must not overlap."""
@@ -70,3 +76,10 @@ class Builder(Protocol):
     def clean_copy(self, project: Project, copy: Path, target: str) -> None:
         """Remove from a copy of the project what this builder's last build left in it
         (verify's second build must produce it again)."""
+
+
+def inputs_expr(pkg: Package, indent: int = 0) -> str:
+    """``[package] inputs`` as a Nix list of ``pkgs`` attributes. Always passed
+    explicitly: callPackage would otherwise fill an argument named `inputs` from
+    the package set if it ever had such an attribute."""
+    return nixexpr.value([Raw(nixexpr.attr_select("pkgs", i)) for i in pkg.inputs], indent)

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nixbuild import nixexpr
-from nixbuild.builders.base import Detection
-from nixbuild.nixexpr import Raw
+from nixbuild.builders.base import Detection, inputs_expr
 
 if TYPE_CHECKING:
     from nixbuild import plan as plan_mod
@@ -28,6 +27,7 @@ SCHEMA = {"make-flags": "string list", "install-flags": "string list", "make-tar
 KEYS = frozenset(SCHEMA)
 DEFAULT_OUTPUTS = ("bin",)
 TEMPLATE = "package-c.nix.j2"
+FIXUP_OUTPUT = None  # built by Nix with the package set's compiler: nothing to fix up
 OUTPUTS = ("bin", "lib", "out")  # the outputs this builder makes
 
 
@@ -53,10 +53,7 @@ def options(r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ..
 
 
 def package_args(pkg: Package) -> str:
-    # Always explicit: callPackage would otherwise fill `inputs` from the
-    # package set if it ever had an attribute of that name.
-    inputs = [Raw(nixexpr.attr_select("pkgs", i)) for i in pkg.inputs]
-    return "{\n    inputs = " + nixexpr.value(inputs, 2) + ";\n  }"
+    return "{\n    inputs = " + inputs_expr(pkg, 2) + ";\n  }"
 
 
 def render_context(project: Project) -> dict[str, object]:
@@ -74,7 +71,7 @@ def render_context(project: Project) -> dict[str, object]:
 
 
 def produce(project: Project, nix: Nix, plan: plan_mod.Plan, generated: Path, *,
-            run: bool, output: object = None) -> Path | None:
+            run: bool, output: object = None) -> tuple[Path, ...] | None:
     return None  # everything happens in nix-build
 
 

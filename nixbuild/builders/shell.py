@@ -1,14 +1,19 @@
-"""builder = "shell": the project's own build command in ``nix-shell``; the
-artifact it produces is then taken into the store (``runCommandCC``)."""
+"""builder = "shell": the project's own build command in ``nix-shell`` (a
+nixpkgs shell for the target, with ``[package] inputs``); the artifact it
+produces is then taken into the store and fixed up as nixpkgs fixes up
+binaries (``stdenv.mkDerivation`` with ``autoPatchelfHook``; see
+templates/package-shell.nix.j2 and ``artifact`` for what an artifact is)."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from nixbuild import nixexpr, platforms
-from nixbuild.builders.base import Detection
+from nixbuild import platforms
+from nixbuild.builders import artifact as artifact_mod
+from nixbuild.builders.base import Detection, inputs_expr
 from nixbuild.errors import BuildCommandError, UsageError
 
 if TYPE_CHECKING:
@@ -21,13 +26,14 @@ SCHEMA = {"build": "string", "artifact": "string"}
 KEYS = frozenset(SCHEMA)
 DEFAULT_OUTPUTS = ("out",)
 TEMPLATE = "package-shell.nix.j2"
+FIXUP_OUTPUT = "fixup"  # the package's output holding the fix-up record (nixbuild/fixup.py)
 BUILD_LOG = "build.log"  # the build command's whole output, in nixbuild-result/TARGET/
 
 
 @dataclass(frozen=True)
 class Options:
     build: str  # the build command
-    artifact: str  # the built file, relative to the project; "{target}" is the target name
+    artifact: tuple[str, ...]  # built files and directories, relative to the project; {target}, {triple}
 
 
 def options(r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ...]) -> Options:
@@ -35,56 +41,62 @@ def options(r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ..
     if outputs != ("out",):
         raise r.error((s, "outputs"), "a shell-built artifact has only the `out` output")
     build = r.get(s, table, "build", str)
-    artifact = r.get(s, table, "artifact", str)
     if build is None:
         raise r.error((s, "build"), "is required for builder = \"shell\"", hint='e.g. build = "make"')
-    if artifact is None:
+    if "artifact" not in table:
         raise r.error((s, "artifact"), "is required for builder = \"shell\"", hint='the built file, e.g. artifact = "hello"')
-    probe = r.relative_inside(s, "artifact", artifact.replace("{target}", "x86_64-linux"), root)
-    if probe == "." or artifact.endswith(("/", "/.", "/..")) or artifact in (".", ".."):
-        raise r.error((s, "artifact"), f"{artifact!r} names a directory, not the file the build produces",
-                      hint='e.g. artifact = "build/{target}/app"')
-    artifact = PurePosixPath(artifact).as_posix().removeprefix("./")
-    return Options(build=build, artifact=artifact)
+    return Options(build=build, artifact=_artifact(r, table, root))
+
+
+def _artifact(r: Reader, table: dict[str, Any], root: Path) -> tuple[str, ...]:
+    """[package] artifact: a path or a list of paths (files or directories)."""
+    s, key = "package", "artifact"
+    value = r.get(s, table, key, (str, list))
+    items = (value,) if isinstance(value, str) else r.str_list(s, table, key)
+    assert items is not None
+    if not items:
+        raise r.error((s, key), "must name at least one file or directory")
+    out: list[str] = []
+    for item in items:
+        unknown = artifact_mod.unknown_placeholders(item)
+        if unknown:
+            raise r.error((s, key), f"{item!r}: unknown placeholder {{{unknown[0]}}}",
+                          hint="known: " + ", ".join(f"{{{p}}}" for p in artifact_mod.PLACEHOLDERS))
+        # Every target's expansion must stay inside the project.
+        probes = {r.relative_inside(s, key, artifact_mod.expand(item, p), root) for p in platforms.TARGETS.values()}
+        if "." in probes:
+            raise r.error((s, key), f"{item!r} names the project directory itself",
+                          hint="name the built files, or the directory they are installed into")
+        entry = PurePosixPath(item).as_posix().removeprefix("./")
+        base = artifact_mod.expand(PurePosixPath(entry).name, platforms.TARGETS["x86_64-linux"])
+        if not artifact_mod.valid_store_name(base):
+            raise r.error((s, key), f"{item!r}: the file name {base!r} cannot be a Nix store name",
+                          hint="use letters, digits and + - . _ ? = only, not starting with a dot")
+        out.append(entry)
+    bases = [PurePosixPath(e).name for e in out]
+    for base in bases:
+        if bases.count(base) > 1:
+            raise r.error((s, key), f"two entries are named {base!r}; they would be installed at the same place")
+    return tuple(out)
 
 
 def package_args(pkg: Package) -> str:
-    return "{ inherit target; }"
+    return "{\n    inherit target;\n    inputs = " + inputs_expr(pkg, 2) + ";\n  }"
 
 
 def render_context(project: Project) -> dict[str, object]:
-    pkg = project.package
-    return {
-        "drv_name": f"{pkg.name}-{pkg.version}",
-        "artifact_name": f"{pkg.name}-{pkg.version}-artifact",
-        "artifact_expr": _artifact_expr(pkg.options.artifact),
-    }
+    return {"artifacts": [{"name": artifact_mod.name_expr(e), "path": artifact_mod.path_expr(e)}
+                          for e in project.package.options.artifact]}
 
 
-def _artifact_expr(artifact: str) -> str:
-    """The artifact's path; ``{target}`` becomes the target name at evaluation time."""
-    if "{target}" not in artifact:
-        return nixexpr.project_path(artifact)
-    pieces = artifact.split("{target}")
-    parts = [nixexpr.string("/" + pieces[0])]
-    for piece in pieces[1:]:
-        parts.append("target")
-        if piece:
-            parts.append(nixexpr.string(piece))
-    # Concatenate the string first: `path + "/dir/"` would drop the trailing slash.
-    return "(../. + (" + " + ".join(parts) + "))"
-
-
-def artifact_path(project: Project, target: str) -> str:
-    """The artifact for ``target``, relative to the project."""
-    return project.package.options.artifact.replace("{target}", target)
+def entries(project: Project, target: str) -> tuple[artifact_mod.Entry, ...]:
+    """The artifact's files and directories for ``target`` (not checked)."""
+    return artifact_mod.entries(project.root, project.package.options.artifact, target)
 
 
 def produce(project: Project, nix: Nix, plan: plan_mod.Plan, generated: Path, *,
-            run: bool, output: object = None) -> Path | None:
-    """Runs the build command in nix-shell (``run``) and returns the artifact."""
-    rel = artifact_path(project, plan.target)
-    artifact = project.root / rel
+            run: bool, output: object = None) -> tuple[Path, ...] | None:
+    """Runs the build command in nix-shell (``run``), checks and returns the artifact."""
     if run:
         if plan.how == "remote":
             raise UsageError(
@@ -102,28 +114,27 @@ def produce(project: Project, nix: Nix, plan: plan_mod.Plan, generated: Path, *,
             argstrs={"target": plan.target, "buildSystem": plan.build_system},
             output=output,  # type: ignore[arg-type]
         )
-        if not artifact.is_file():
-            raise BuildCommandError(
-                f"the build command succeeded but did not produce {rel}",
-                hint="check [package] artifact in nixbuild.toml",
-            )
-    elif not artifact.is_file():
-        raise BuildCommandError(f"{rel} does not exist", hint="run `nixbuild build` first, or drop --no-build")
-    from nixbuild import proof  # pyelftools: only when an artifact is checked
-
-    proof.check_built_file(artifact, rel, platforms.get(plan.target))
-    return artifact
+    else:
+        for e in entries(project, plan.target):
+            if not e.path.exists():
+                raise BuildCommandError(f"{e.rel} does not exist", hint="run `nixbuild build` first, or drop --no-build")
+    pkg = project.package
+    found = artifact_mod.check(project.root, pkg.options.artifact, pkg.program, plan.target)
+    return tuple(e.path for e in found)
 
 
 def serial_targets(pkg: Package) -> bool:
-    # One artifact path for every target: builds of different targets overwrite it.
-    return "{target}" not in pkg.options.artifact
+    # An entry without a per-target placeholder: builds of different targets overwrite it.
+    return not all("{target}" in e or "{triple}" in e for e in pkg.options.artifact)
 
 
 def clean_copy(project: Project, copy: Path, target: str) -> None:
-    artifact = copy / artifact_path(project, target)
-    if artifact.is_file() or artifact.is_symlink():
-        artifact.unlink()
+    for e in entries(project, target):
+        path = copy / e.rel
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
 
 
 def default_program(options: Options) -> str | None:

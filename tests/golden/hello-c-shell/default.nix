@@ -9,7 +9,10 @@
 }:
 let
   pkgs = import ./pkgs.nix { inherit target buildSystem; };
-  package = pkgs.callPackage ./package.nix { inherit target; };
+  package = pkgs.callPackage ./package.nix {
+    inherit target;
+    inputs = [ ];
+  };
   image = import ./image.nix {
     inherit pkgs package;
     architecture = (import ./targets.nix).${target}.architecture;

@@ -3,21 +3,50 @@
 #
 # Shell build (builder = "shell"): the project's build command ran in
 # nix-shell (.nixbuild/shell.nix); this derivation takes the artifact into the
-# store.
-# runCommandCC has the toolchain and its libc among its inputs, so Nix's
-# reference scanning finds the store paths the binary was linked against.
-{ runCommandCC, target }:
-runCommandCC "hello-1.0.0"
-  {
-    artifact = builtins.path {
-      name = "hello-1.0.0-artifact";
+# store (lib/artifact.sh: a lone file is bin/<program>; install trees, files
+# and data go to bin/, lib/, share/) and fixes it up as nixpkgs fixes up
+# prebuilt binaries. stdenv's fixup strips debug info and shrinks each RUNPATH
+# to the directories that hold a needed library (a build directory outside the
+# store is dropped); then autoPatchelfHook gives every ELF file the package
+# set's dynamic linker and a RUNPATH of exactly the store directories its
+# libraries are found in: the artifact's own lib/, the inputs, the C++
+# runtime. The `fixup` output records each ELF file before and after.
+{
+  lib,
+  stdenv,
+  autoPatchelfHook,
+  target,
+  inputs,
+}:
+let
+  inherit ((import ./targets.nix).${target}) triple;
+in
+stdenv.mkDerivation {
+  pname = "hello";
+  version = "1.0.0";
+  outputs = [
+    "out"
+    "fixup"
+  ];
+  artifacts = [
+    (builtins.path {
+      name = "hello";
       path = (../. + ("/build/" + target + "/hello"));
-    };
-    program = "hello";
-    meta.mainProgram = "hello";
-  }
-  ''
-    install -D -m 0755 "$artifact" "$out/bin/$program"
-    # Debug info can name headers in the store (a -dev output): drop it.
-    $STRIP --strip-debug "$out/bin/$program" 2>/dev/null || true
-  ''
+    })
+  ];
+  program = "hello";
+  dontUnpack = true;
+  dontConfigure = true;
+  dontBuild = true;
+  nativeBuildInputs = [ autoPatchelfHook ];
+  # What the artifact was linked against: [package] inputs and the C++ runtime.
+  buildInputs = inputs ++ [ (lib.getLib stdenv.cc.cc) ];
+  installPhase = ''
+    runHook preInstall
+    source ${./lib/artifact.sh}
+    nixbuildInstallArtifacts
+    runHook postInstall
+  '';
+  preFixup = "nixbuildRecordBefore";
+  meta.mainProgram = "hello";
+}

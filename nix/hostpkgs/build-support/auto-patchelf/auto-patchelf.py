@@ -146,19 +146,18 @@ def patch_file(path: Path, target: Target, libs: Libraries, opts: argparse.Names
         return []
     rpath: list[str] = []
     if facts.dynamic_executable:
-        print("setting interpreter of", path)
-        patchelf(["--set-interpreter", str(target.interpreter), str(path)], opts.extra_args)
         rpath += [str(p) for p in opts.runtime_dependencies]
     print("searching for dependencies of", path)
     results = []
+    libc_needed = False
     for name in facts.needed:
         dep = Path(name)
         in_libc = (target.libc_lib / dep).is_file()
         if dep.is_absolute() and dep.is_file():
             continue
         if in_libc and not opts.keep_libc:
-            # hostpkgs: the host's loader does not search its own lib/.
-            rpath.append(str(target.libc_lib))
+            # nixpkgs leaves these to its loader; hostpkgs' loader does not search its own lib/.
+            libc_needed = True
             continue
         where = libs.lookup(dep.name, facts.arch, facts.osabi)
         if where is not None:
@@ -171,10 +170,22 @@ def patch_file(path: Path, target: Target, libs: Libraries, opts: argparse.Names
             results.append((path, name, False))
             print(f"    {name} -> not found!")
     rpath += [str(p) for p in opts.append_rpaths]
-    unique = ":".join(dict.fromkeys(rpath))
-    if unique:
-        print("setting RPATH to:", unique)
-        patchelf(["--set-rpath", unique, str(path)], opts.extra_args)
+    ours = ":".join(dict.fromkeys(rpath))  # what nixpkgs' auto-patchelf would set
+    full = ":".join(dict.fromkeys(rpath + ([str(target.libc_lib)] if libc_needed else [])))
+    # The patchelf calls nixpkgs makes, in its order (interpreter, then RUNPATH
+    # when there is one). Where only hostpkgs sets a RUNPATH (the C library's
+    # directory alone), it is set first: patchelf before 0.19 can corrupt a
+    # binary (Go's, for one) whose RUNPATH is set after its interpreter
+    # (NixOS/patchelf#524), and nixpkgs would make no such second change.
+    if full and not ours:
+        print("setting RPATH to:", full)
+        patchelf(["--set-rpath", full, str(path)], opts.extra_args)
+    if facts.dynamic_executable:
+        print("setting interpreter of", path)
+        patchelf(["--set-interpreter", str(target.interpreter), str(path)], opts.extra_args)
+    if ours:
+        print("setting RPATH to:", full)
+        patchelf(["--set-rpath", full, str(path)], opts.extra_args)
     return results
 
 
