@@ -30,4 +30,4 @@ check-fresh:
 	@./scripts/check-fresh.sh
 
 clean:
-	rm -rf examples/*/.nixbuild examples/*/nixbuild-result examples/hello-c-shell/hello
+	rm -rf examples/*/.nixbuild examples/*/nixbuild-result examples/hello-c-shell/hello examples/*-shell/build

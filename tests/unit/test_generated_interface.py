@@ -26,6 +26,8 @@ _JINJA = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\[%.*?%\]|\[\[.*?\]\]", re.S)
 SOURCES = sorted([*(REPO / "nixbuild" / "templates").glob("*.nix.j2"), *(REPO / "nix" / "lib").glob("*.nix"),
                   *(REPO / "overlays").glob("*.nix")])
 _FORMALS = re.compile(r"\A(?:\s*#[^\n]*\n)*\s*\{([^{}]*)\}\s*:", re.S)
+# A function given to callPackage in place (its arguments come from the package set).
+_INLINE_CALLPACKAGE = re.compile(r"callPackage\s*\(\s*\{([^{}]*)\}\s*:", re.S)
 # Files whose arguments are filled by callPackage from the package set.
 CALLPACKAGED = {"package.nix", "lib/image.nix"}
 # Arguments default.nix passes explicitly (not package-set attributes).
@@ -57,6 +59,8 @@ def references(source: str, callpackaged: bool = True) -> set[str]:
             name = arg.split("?")[0].strip()
             if name and name != "..." and name not in EXPLICIT_ARGS:
                 found.add(name)
+    for inline in _INLINE_CALLPACKAGE.findall(source):
+        found.update(a.split("?")[0].strip() for a in inline.split(",") if a.strip() and a.strip() != "...")
     for root, rest in _REF.findall(source):
         path = rest.lstrip(".")
         found.add(path if root in PACKAGE_SETS else f"{root}.{path}")
@@ -106,3 +110,5 @@ def test_the_checker_catches_an_unrecorded_attribute() -> None:
     assert references("final: prev: { a = final.buildPackages.zstd; b = prev.lib.mkForce; }") >= {
         "buildPackages.zstd", "lib.mkForce"}
     assert "fooBar" not in ATTRIBUTES and "lib.notAFunction" not in ATTRIBUTES
+    inline = references("pkgs.callPackage ({ mkShell, fooBaz ? null }: mkShell { }) { }", callpackaged=False)
+    assert {"callPackage", "mkShell", "fooBaz"} <= inline
