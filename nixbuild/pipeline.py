@@ -321,7 +321,7 @@ def missing_library_error(fixup_output: str | None, exc: NixbuildError) -> Nixbu
     linked one that is neither in the artifact nor among [package] inputs."""
     if fixup_output is None:
         return None
-    missing = fixup_mod.missing_libraries("\n".join(filter(None, (exc.message, exc.details))))
+    missing = fixup_mod.missing_libraries("\n".join(filter(None, (exc.message, exc.details, exc.log))))
     if not missing:
         return None
     file, library = missing[0]
@@ -334,6 +334,7 @@ def missing_library_error(fixup_output: str | None, exc: NixbuildError) -> Nixbu
         hint=f"add the package that provides {library} to [package] inputs in {config_mod.CONFIG_NAME}, "
              f"e.g. {example}; or, if the build makes it, list it in [package] artifact",
         details=exc.details,
+        log=exc.log,
     )
 
 
