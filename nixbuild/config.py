@@ -358,7 +358,7 @@ def store_names(package: Package, image: Image) -> list[tuple[tuple[str, ...], s
     return [
         (("package", "name"), f"{package.name}-shell.drv"),
         (("package", "name"), f"{nv}-source.drv"),  # builder = "c"
-        (("package", "name"), f"{nv}-artifact.drv"),  # builder = "shell"
+        (("package", "name"), f"{nv}-fixup"),  # builder = "shell": the fix-up record's output
         *((("package", "name"), f"{nv}-{out}") for out in package.outputs if out != "out"),
         (("image", "name"), f"{base}-customisation-layer.drv"),
         (("image", "name"), f"{base}-closure-policy.drv"),

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from nixbuild.nix import Nix
 
 NAME = "shell"
-SCHEMA = {"build": "string", "artifact": "string"}
+SCHEMA = {"build": "string", "artifact": "string or string list"}
 KEYS = frozenset(SCHEMA)
 DEFAULT_OUTPUTS = ("out",)
 TEMPLATE = "package-shell.nix.j2"
@@ -50,6 +50,7 @@ def options(r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ..
 
 def _artifact(r: Reader, table: dict[str, Any], root: Path) -> tuple[str, ...]:
     """[package] artifact: a path or a list of paths (files or directories)."""
+    from nixbuild.config import STORE_NAME_MAX  # config imports the builders
     s, key = "package", "artifact"
     value = r.get(s, table, key, (str, list))
     items = (value,) if isinstance(value, str) else r.str_list(s, table, key)
@@ -72,6 +73,9 @@ def _artifact(r: Reader, table: dict[str, Any], root: Path) -> tuple[str, ...]:
         if not artifact_mod.valid_store_name(base):
             raise r.error((s, key), f"{item!r}: the file name {base!r} cannot be a Nix store name",
                           hint="use letters, digits and + - . _ ? = only, not starting with a dot")
+        if len(base) > STORE_NAME_MAX:
+            raise r.error((s, key), f"{item!r}: the file name is too long for a Nix store name "
+                          f"(at most {STORE_NAME_MAX} characters)")
         out.append(entry)
     bases = [PurePosixPath(e).name for e in out]
     for base in bases:

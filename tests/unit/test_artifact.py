@@ -44,6 +44,7 @@ def test_a_path_or_a_list(tmp_path: Path) -> None:
     ('artifact = "../app"', "package.artifact: '../app' is outside the project"),
     ('artifact = ["a/app", "b/app"]', "package.artifact: two entries are named 'app'"),
     ('artifact = "build/my app"', "package.artifact: 'build/my app': the file name 'my app' cannot be a Nix store name"),
+    ('artifact = "build/' + "a" * 212 + '"', "the file name is too long for a Nix store name (at most 211 characters)"),
     ('artifact = 3', "package.artifact: must be a string or a list, not an integer"),
     ('artifact = ["x", 3]', "package.artifact: must be a list of strings, found an integer"),
 ])

@@ -129,10 +129,10 @@ def test_cli_without_config_says_where_it_looked(tmp_path: Path) -> None:
         (MINIMAL + '[image]\nlabels = { "a\\nb" = "x" }\n', "nixbuild.toml:4: image.labels.a\\nb: 'a\\nb' is not a label key"),
         (MINIMAL + '[image]\nlabels = { "" = "x" }\n', "nixbuild.toml:4: image.labels.: '' is not a label key"),
         (MINIMAL + '[image]\nenv = { "a\\nb" = "x" }\n', "nixbuild.toml:4: image.env.a\\nb: 'a\\nb' is not a valid"),
-        (MINIMAL + 'builder = "shell"\nbuild = "make"\nartifact = "build/"\n',
-         "nixbuild.toml:5: package.artifact: 'build/' names a directory"),
-        (MINIMAL + 'builder = "shell"\nbuild = "make"\nartifact = "build/."\n',
-         "nixbuild.toml:5: package.artifact: 'build/.' names a directory"),
+        (MINIMAL + 'builder = "shell"\nbuild = "make"\nartifact = "."\n',
+         "nixbuild.toml:5: package.artifact: '.' names the project directory itself"),
+        (MINIMAL + 'builder = "shell"\nbuild = "make"\nartifact = ["app", "build/.."]\n',
+         "nixbuild.toml:5: package.artifact: 'build/..' names the project directory itself"),
         (MINIMAL + '[image]\nforbid = ["@devv"]\n', "nixbuild.toml:4: image.forbid: '@devv' is not an output class"),
     ],
 )
@@ -150,8 +150,8 @@ def test_forbid_class_typo_suggests_the_class(tmp_path: Path) -> None:
 
 
 def test_longest_store_names_that_fit_are_accepted(tmp_path: Path) -> None:
-    # "<name>-<version>-artifact.drv" is the longest name nixbuild derives: exactly 211 characters.
-    name = "n" * (config.STORE_NAME_MAX - len("-1-artifact.drv"))
+    # "<name>-<version>-source.drv" is the longest name nixbuild derives: exactly 211 characters.
+    name = "n" * (config.STORE_NAME_MAX - len("-1-source.drv"))
     p = load(tmp_path, f'[package]\nname = "{name}"\nversion = "1"\n[image]\nname = "app"\n')
     assert max(len(n) for _, n in config.store_names(p.package, p.image)) == config.STORE_NAME_MAX
     with pytest.raises(ConfigError):
