@@ -41,9 +41,12 @@ def project(name: str, dest: Path, package: str, extra: str = "") -> Path:
 
 
 def image(root: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    """`nixbuild image --json`: built, and the closure proof passed for the fixed-up artifact."""
     result = nixbuild("image", "--json", "-C", str(root), *args)
     assert result.returncode == 0, result.stderr
-    return result.json()
+    report = result.json()
+    assert report["proof"]["passed"] is True
+    return report
 
 
 def attr(root: Path, name: str, target: str = "x86_64-linux") -> str:

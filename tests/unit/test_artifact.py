@@ -14,7 +14,8 @@ import pytest
 
 from nixbuild import config, fixup, platforms, render
 from nixbuild.builders import artifact
-from nixbuild.errors import EXIT_CONFIG, EXIT_TOOL_FAILED, BuildCommandError, ConfigError
+from nixbuild.errors import EXIT_CONFIG, EXIT_PROOF, EXIT_TOOL_FAILED, BuildCommandError, ConfigError
+from nixbuild.proof import ProofError
 
 SHELL = '[package]\nname = "app"\nbuilder = "shell"\nbuild = "make"\n'
 
@@ -105,8 +106,10 @@ def test_checks_before_the_store_import(tmp_path: Path) -> None:
     assert "artifact build/libapp.so.1 is a symbolic link (to libapp.so.1.0)" in check_error(
         tmp_path, ("build/app", "build/libapp.so.1"))
     assert "has no program 'tool'" in check_error(tmp_path, ("build/app", "build/libapp.so.1.0"), program="tool")
-    assert "build/app is an ELF binary for x86_64, but target aarch64-linux" in check_error(
-        tmp_path, ("build/app",), target="aarch64-linux")
+    with pytest.raises(ProofError) as wrong:  # the closure proof's verdict, before the store import
+        artifact.check(tmp_path, ("build/app",), "app", "aarch64-linux")
+    assert wrong.value.exit_code == EXIT_PROOF
+    assert "build/app: is an ELF binary for x86_64 (64-bit), but the image is for aarch64-linux" in wrong.value.message
 
 
 def test_directories_install_trees_and_foreign_files(tmp_path: Path) -> None:
@@ -115,7 +118,8 @@ def test_directories_install_trees_and_foreign_files(tmp_path: Path) -> None:
     assert artifact.check(tmp_path, ("stage",), "app", "x86_64-linux")
     if shutil.which("aarch64-linux-gnu-gcc"):
         _elf(tmp_path, "stage/lib/helper", "aarch64-linux-gnu-gcc")
-        assert "stage/lib/helper is an ELF binary for aarch64" in check_error(tmp_path, ("stage",))
+        with pytest.raises(ProofError, match="stage/lib/helper: is an ELF binary for aarch64"):
+            artifact.check(tmp_path, ("stage",), "app", "x86_64-linux")
         (tmp_path / "stage/lib/helper").unlink()
     os.symlink("/etc/passwd", tmp_path / "stage/share/app/passwd")
     assert "stage/share/app/passwd links outside stage" in check_error(tmp_path, ("stage",))
