@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, nixbuild, run
+from tests.conftest import REPO, nix_env, nixbuild, run
 from tests.e2e.tools import run_image, skopeo_inspect, unpack
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
@@ -40,9 +40,9 @@ def project(name: str, dest: Path, package: str, extra: str = "") -> Path:
     return root
 
 
-def image(root: Path, *args: str) -> dict:  # type: ignore[type-arg]
+def image(root: Path, *args: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
     """`nixbuild image --json`: built, and the closure proof passed for the fixed-up artifact."""
-    result = nixbuild("image", "--json", "-C", str(root), *args)
+    result = nixbuild("image", "--json", "-C", str(root), *args, env=env)
     assert result.returncode == 0, result.stderr
     report = result.json()
     assert report["proof"]["passed"] is True
@@ -193,7 +193,9 @@ def test_go_program_with_cgo(build: str, tmp_path: Path) -> None:
     """Debian's go in the shell: cgo links its helper with $CC (the Makefile's `gcc`
     is the wrapper's too), so the store loader is the interpreter, and no RUNPATH."""
     root = project("whoami-go", tmp_path, WHOAMI.replace("@build@", build))
-    report = image(root)
+    # A fresh Go build cache: a cached runtime/cgo may have been linked by an
+    # earlier wrapper, with an earlier glibc as interpreter (the next test).
+    report = image(root, env=nix_env(GOCACHE=str(tmp_path / "gocache")))
     glibc = attr(root, "pkgs.glibc")
     interp, runpath, needed = readelf(root / "whoami")
     assert interp == f"{glibc}/lib/ld-linux-x86-64.so.2" and runpath == [] and "libc.so.6" in needed
