@@ -32,6 +32,7 @@ SCHEMA = {"sub-packages": "string list", "ldflags": "string list", "cgo": "boole
 KEYS = frozenset(SCHEMA)
 DEFAULT_OUTPUTS = ("out",)
 TEMPLATE = "package-go.nix.j2"
+FIXUP_OUTPUT = None  # built by Nix with the package set's toolchain: nothing to fix up
 # An SRI hash as Nix writes them, or "" (nixpkgs' way of asking for the right one).
 _SRI = re.compile(r"(?:sha256|sha512)-[A-Za-z0-9+/]+={0,2}\Z|\Z")
 

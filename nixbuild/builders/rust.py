@@ -35,6 +35,7 @@ SCHEMA = {"cargo-vendor-dir": "string", "cargo-hash": "string", "cargo-build-fla
 KEYS = frozenset(SCHEMA)
 DEFAULT_OUTPUTS = ("out",)
 TEMPLATE = "package-rust.nix.j2"
+FIXUP_OUTPUT = None  # built by Nix with the package set's toolchain: nothing to fix up
 _SRI = re.compile(r"(?:sha256|sha512)-[A-Za-z0-9+/]+={0,2}\Z|\Z")
 # Cargo's output directory: never part of the source (it is large and changes with every build).
 TARGET_DIR = "target"

@@ -37,12 +37,12 @@ EXIT_CONFIG, EXIT_NIX, EXIT_LOCK = 2, 4, 7
 
 # One value of each TOML type, as TOML source, and the kinds of SCHEMA it fits.
 VALUES = {
-    "string": ('"text"', {"string"}),
+    "string": ('"text"', {"string", "string or string list"}),
     "integer": ("7", {"integer"}),
     "float": ("1.5", set()),
     "boolean": ("true", {"boolean"}),
     "datetime": ("1979-05-27T07:32:00Z", set()),
-    "string list": ('["a", "b"]', {"string list"}),
+    "string list": ('["a", "b"]', {"string list", "string or string list"}),
     "integer list": ("[1, 2]", {"port list"}),
     "nested list": ('[["a"]]', set()),
     "table": ('{ a = "b" }', {"string table"}),
@@ -76,7 +76,7 @@ WRONG_TYPES = [
 def test_every_key_refuses_every_wrong_type(tmp_path: Path, table: str, key: str, value: str) -> None:
     cfg = base_for(table, key)
     if table:
-        cfg[table].pop(key, None)
+        cfg.setdefault(table, {}).pop(key, None)
     else:
         cfg.pop(key, None)
     root = project(tmp_path, toml(cfg, raw={(table, key): value}))
@@ -125,8 +125,9 @@ OUT_OF_RANGE = [
     ("nixpkgs", "source", "path:/nonexistent"), ("nixpkgs", "source", "path:nixbuild.toml"),
     ("nixpkgs", "source", "Lock"),
     ("nixpkgs", "overlays", [""]), ("nixpkgs", "overlays", ["missing.nix"]), ("nixpkgs", "overlays", ["a\\b.nix"]),
-    ("package", "artifact", ""), ("package", "artifact", "."), ("package", "artifact", "build/"),
-    ("package", "artifact", "build/{target}/."),
+    # (a trailing "/" names a directory, which shell mode takes: an install tree)
+    ("package", "artifact", ""), ("package", "artifact", "."), ("package", "artifact", []),
+    ("package", "artifact", ["../x"]),
     ("package", "make-flags", ["a\x00b"]), ("image", "cmd", ["a\x00b"]),
 ]
 

@@ -22,6 +22,8 @@ COMMON_KEYS = {"name", "version", "src", "builder", "outputs", "program", "input
 def test_every_builder_offers_the_interface(name: str) -> None:
     module = builders.BUILDERS[name]
     assert module.NAME == name
+    for attr in Builder.__annotations__:  # the constants, which the class itself does not hold
+        assert hasattr(module, attr), f"builders/{name}.py lacks {attr}"
     for attr, value in inspect.getmembers(Builder):
         if attr.startswith("_"):
             continue

@@ -19,7 +19,9 @@ let
   platform =
     targets.${target}
       or (throw "nixbuild: target '${target}' is not configured in nixbuild.toml; configured: ${builtins.concatStringsSep ", " (builtins.attrNames targets)}");
-  nixpkgs = ./hostpkgs;
+  # nixpkgs ./nixpkgs.nix names, if nixbuild supports it and this Nix can
+  # evaluate it (lib/window.nix; otherwise one line naming the window).
+  nixpkgs = (import ./lib/window.nix).check (import ./nixpkgs.nix);
   native = platform.system == buildSystem;
   pkgs = import nixpkgs (
     {

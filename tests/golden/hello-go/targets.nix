@@ -9,6 +9,7 @@
     config = "x86_64-unknown-linux-gnu";
     static = false;
     architecture = "amd64";
+    triple = "x86_64-unknown-linux-gnu";
     shellEnv = {
       NIXBUILD_TARGET = "x86_64-linux";
       NIXBUILD_TARGET_CONFIG = "x86_64-unknown-linux-gnu";
@@ -24,6 +25,7 @@
     config = "aarch64-unknown-linux-gnu";
     static = false;
     architecture = "arm64";
+    triple = "aarch64-unknown-linux-gnu";
     shellEnv = {
       NIXBUILD_TARGET = "aarch64-linux";
       NIXBUILD_TARGET_CONFIG = "aarch64-unknown-linux-gnu";
@@ -39,6 +41,7 @@
     config = "armv7l-unknown-linux-gnueabihf";
     static = false;
     architecture = "arm";
+    triple = "armv7l-unknown-linux-gnueabihf";
     shellEnv = {
       NIXBUILD_TARGET = "armv7l-linux";
       NIXBUILD_TARGET_CONFIG = "armv7l-unknown-linux-gnueabihf";
@@ -55,6 +58,7 @@
     config = "riscv64-unknown-linux-gnu";
     static = false;
     architecture = "riscv64";
+    triple = "riscv64-unknown-linux-gnu";
     shellEnv = {
       NIXBUILD_TARGET = "riscv64-linux";
       NIXBUILD_TARGET_CONFIG = "riscv64-unknown-linux-gnu";
