@@ -582,6 +582,15 @@ let
         single
       ];
     };
+    # Values rather than functions: the release a lib is (lib/.version, read
+    # by nixbuild's window check) and the version string built from it.
+    trivial = {
+      release-is-a-release = b.match "[0-9][0-9][.][0-9][0-9]" lib.trivial.release != null;
+      suffix-is-a-string = b.isString lib.trivial.versionSuffix;
+    };
+    version = {
+      release-then-suffix = lib.version == lib.trivial.release + lib.trivial.versionSuffix;
+    };
     versionOlder = {
       older = lib.versionOlder "2.8" "2.18";
       newer = lib.versionOlder "2.18.0" "2.8";

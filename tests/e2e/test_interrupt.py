@@ -227,6 +227,11 @@ def test_sigkill_at_20_points_never_shows_a_partial_image_and_a_rerun_gives_the_
                 break
             time.sleep(0.003)
         proc.wait()
+        if phase == "written" and proc.returncode == 0:
+            # After the rename only the report is left, which can finish in less than the
+            # delay on an idle machine: the run then ended whole, with the complete image.
+            assert sha256(final) == big.sha256, (phase, fraction)
+            continue
         assert proc.returncode == -signal.SIGKILL, f"the run ended before the kill at {phase} {fraction}"
         for _ in range(100):  # the whole group dies with it (nix-build, the stream script)
             if group_gone(proc.pid):

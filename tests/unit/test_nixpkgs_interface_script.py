@@ -200,6 +200,37 @@ stdenv.mkDerivation (fa: {
 { lib, stdenv, fetchurl, buildPackages, dash, libedit, patchRcPathPosix, pkg-config, runCommand, tests }:
 stdenv.mkDerivation (finalAttrs: { pname = "dash"; version = "0"; strictDeps = true; })
 """,
+    "pkgs/build-support/go/module.nix": """
+{ lib, stdenv, cacert, gitMinimal, go }:
+lib.extendMkDerivation {
+  constructDrv = stdenv.mkDerivation;
+  excludeDrvArgNames = [ "overrideModAttrs" ];
+  extendDrvArgs = finalAttrs: { GOFLAGS ? [ ], allowGoReference ? false, buildTestBinaries ? false,
+    deleteVendor ? false, enableParallelBuilding ? true, goSum ? null, ldflags ? [ ], meta ? { }, modRoot ? "./",
+    nativeBuildInputs ? [ ], overrideModAttrs ? (f: p: { }), passthru ? { }, proxyVendor ? false,
+    vendorHash ? throw "vendorHash", ... }@args: { inherit modRoot vendorHash; };
+}
+""",
+    "pkgs/build-support/rust/build-rust-package/default.nix": """
+{ lib, stdenv, buildPackages, cargo, cargo-auditable, cargoBuildHook, cargoCheckHook, cargoInstallHook,
+  cargoNextestHook, cargoSetupHook, fetchCargoVendor, importCargoLock, rustc, windows }:
+lib.extendMkDerivation {
+  constructDrv = stdenv.mkDerivation;
+  excludeDrvArgNames = [ "depsExtraArgs" "cargoUpdateHook" "cargoLock" "useFetchCargoVendor" "RUSTFLAGS" ];
+  extendDrvArgs = finalAttrs: { auditable ? true, buildAndTestSubdir ? null, buildFeatures ? [ ], buildInputs ? [ ],
+    buildNoDefaultFeatures ? false, buildType ? "release", cargoDeps ? null, cargoDepsHook ? "",
+    cargoDepsName ? null, cargoLock ? null, cargoPatches ? [ ], cargoRoot ? null, cargoUpdateHook ? "",
+    cargoVendorDir ? null, checkFeatures ? [ ], checkNoDefaultFeatures ? false, checkType ? "release",
+    depsExtraArgs ? { }, logLevel ? "", meta ? { }, nativeBuildInputs ? [ ], patches ? [ ], sourceRoot ? null,
+    useFetchCargoVendor ? true, useNextest ? false, ... }@args: { strictDeps = true; };
+}
+""",
+    "pkgs/build-support/rust/import-cargo-lock.nix": """
+{ lib, fetchurl, cargo, fetchgit, jq, python3Packages, runCommand, writers }:
+{ allowBuiltinFetchGit ? false, extraRegistries ? { }, lockFile ? null, lockFileContents ? null,
+  outputHashes ? { } }@args:
+runCommand "cargo-vendor-dir" { } ""
+""",
     "pkgs/by-name/zs/zsh/package.nix": """
 { lib, stdenv, fetchurl, autoreconfHook, buildPackages, groff, ncurses, nixosTests, pcre2, perl, pkg-config,
   texinfo, util-linuxMinimal, yodl }:

@@ -5,6 +5,7 @@ each of its targets. It needs network, so it cannot run here (README)."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -58,13 +59,8 @@ def test_a_new_example_without_an_entry_fails(monkeypatch: pytest.MonkeyPatch, t
     import tests.unit.test_real_nixpkgs_workflow as me
 
     examples = tmp_path / "examples"
-    for p in EXAMPLES.iterdir():
-        if (p / "nixbuild.toml").is_file():
-            (examples / p.name).mkdir(parents=True)
-            (examples / p.name / "nixbuild.toml").write_text((p / "nixbuild.toml").read_text())
-    new = examples / "hello-new"
-    new.mkdir()
-    (new / "nixbuild.toml").write_text((EXAMPLES / "hello-c" / "nixbuild.toml").read_text())
+    shutil.copytree(EXAMPLES, examples)  # whole: a builder's config check reads the tree (go.mod, Cargo.toml)
+    shutil.copytree(EXAMPLES / "hello-c", examples / "hello-new")
     monkeypatch.setattr(me, "EXAMPLES", examples)
     with pytest.raises(AssertionError, match="hello-new"):
         test_workflow_builds_every_example_for_every_target(monkeypatch)

@@ -1,5 +1,5 @@
 # buildGoModule with nixpkgs' interface (pkgs/build-support/go/module.nix,
-# the lib.extendMkDerivation form of 2025: CGO_ENABLED in `env`), built by
+# the lib.extendMkDerivation form of nixos-26.05: CGO_ENABLED in `env`), built by
 # the host's Go (./default.nix). Same arguments, defaults, attributes and
 # phases: configure (GOPATH/GOCACHE in $TMPDIR, GOPROXY=off, vendor/),
 # build (`go install` of subPackages, or of every package with Go files
@@ -23,7 +23,7 @@ let
   functionArgs = {
     nativeBuildInputs = true;
     passthru = true;
-    patches = true;
+    buildTestBinaries = true;
     overrideModAttrs = true;
     modRoot = true;
     vendorHash = true;
@@ -61,6 +61,8 @@ let
       meta = args.meta or { };
       ldflags = args.ldflags or [ ];
       GOFLAGS = args.GOFLAGS or [ ];
+      # Test binaries (`go test -c`) instead of programs in $out/bin.
+      buildTestBinaries = args.buildTestBinaries or false;
       name = finalAttrs.name or "${finalAttrs.pname}-${finalAttrs.version}";
 
       goModulesDrv =
@@ -173,7 +175,7 @@ let
                 flags+=(''${checkFlags:-})
               fi
               local out
-              if ! out="$(go "$cmd" "''${flags[@]}" "$dir" 2>&1)"; then
+              if ! out="$(go $cmd "''${flags[@]}" "$dir" 2>&1)"; then
                 if ! echo "$out" | grep -qE '(no( buildable| non-test)?|build constraints exclude all) Go (source )?files'; then
                   echo "$out" >&2
                   return 1
@@ -198,8 +200,18 @@ let
               export NIX_BUILD_CORES=1
             fi
             for pkg in $(getGoDirs ""); do
-              echo "Building subPackage $pkg"
-              buildGoDir install "$pkg"
+            ${
+              if buildTestBinaries then
+                ''
+                  echo "Building test binary for $pkg"
+                  buildGoDir "test -c -o $GOPATH/bin/" "$pkg"
+                ''
+              else
+                ''
+                  echo "Building subPackage $pkg"
+                  buildGoDir install "$pkg"
+                ''
+            }
             done
           ''
           + lib.optionalString (stdenv.hostPlatform != stdenv.buildPlatform) ''
@@ -219,7 +231,7 @@ let
           ''
         );
 
-      doCheck = args.doCheck or true;
+      doCheck = args.doCheck or (!buildTestBinaries);
       checkPhase =
         args.checkPhase or ''
           runHook preCheck

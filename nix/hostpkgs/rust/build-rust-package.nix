@@ -211,14 +211,10 @@ let
   };
 
   # The arguments nixpkgs' buildRustPackage destructures (all have defaults).
+  # (nixos-26.05: name, src and the unpack phases are read from the
+  # derivation's attributes, not destructured.)
   functionArgs = lib.genAttrs [
-    "name"
     "cargoDepsName"
-    "src"
-    "srcs"
-    "preUnpack"
-    "unpackPhase"
-    "postUnpack"
     "cargoPatches"
     "patches"
     "sourceRoot"
