@@ -85,6 +85,16 @@ def test_native_build_tests_installs_the_sub_package_statically(nix: Nix) -> Non
     assert nix.closure(out) == {str(out)}
 
 
+def test_build_test_binaries_installs_the_test_binary_and_skips_the_check(nix: Nix) -> None:
+    """nixos-26.05's buildTestBinaries: `go test -c` into $out/bin, no check phase by default."""
+    go_tree(nix, test='package main\n\nimport "testing"\n\nfunc TestVersion(t *testing.T) { t.Log("ran") }\n')
+    nix.write("default.nix", package(extra="env.CGO_ENABLED = 0; buildTestBinaries = true;"))
+    (out,) = nix.build("default.nix")
+    assert sorted(p.name for p in (out / "bin").iterdir()) == ["tool.test"]
+    ran = nix._run([str(out / "bin/tool.test"), "-test.v"])
+    assert "--- PASS: TestVersion" in ran.stdout
+
+
 def test_a_failing_go_test_fails_a_native_build_but_not_a_cross_one(nix: Nix) -> None:
     go_tree(nix, test='package main\n\nimport "testing"\n\nfunc TestFails(t *testing.T) { t.Fatal("boom") }\n')
     nix.write("native.nix", package())

@@ -204,7 +204,11 @@ let
               if buildTestBinaries then
                 ''
                   echo "Building test binary for $pkg"
-                  buildGoDir "test -c -o $GOPATH/bin/" "$pkg"
+                  # nixpkgs passes the directory (-o $GOPATH/bin/), which needs
+                  # Go >= 1.21; Debian 12's Go 1.19 takes the file it names the
+                  # same way (<package>.test).
+                  mkdir -p "$GOPATH/bin"
+                  buildGoDir "test -c -o $GOPATH/bin/''${pkg##*/}.test" "$pkg"
                 ''
               else
                 ''
