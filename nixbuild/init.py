@@ -162,4 +162,5 @@ _BUILDER_NOTES = {
     "shell": "your build command in nix-shell; the artifact is taken into the store",
     "go": "nixpkgs' buildGoModule: go install, static (cgo off) unless cgo = true",
     "rust": "nixpkgs' rustPlatform.buildRustPackage: cargo build --release, offline",
+    "cmake": "stdenv.mkDerivation with cmake: configure, make, make install (Release)",
 }

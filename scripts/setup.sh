@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   nix-bin nix-setup-systemd
   skopeo umoci bubblewrap musl-tools patchelf busybox-static
-  qemu-user-static gcc g++ make python3-venv ca-certificates tzdata
+  qemu-user-static gcc g++ make cmake python3-venv ca-certificates tzdata
   gawk bzip2 xz-utils patch file
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu gcc-arm-linux-gnueabihf
   libc6-dev-arm64-cross libc6-dev-riscv64-cross libc6-dev-armhf-cross

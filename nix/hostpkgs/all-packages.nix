@@ -135,6 +135,7 @@ in
     cargo
     rustPlatform
     ;
+  cmake = callPackage ./pkgs/cmake.nix { };
   qemu-user = callPackage ./qemu-user.nix { };
   # Debian's SysV-IPC fakeroot (/usr/bin/fakeroot is an alternatives link into
   # /etc, which the sandbox does not show), with util-linux's getopt that its

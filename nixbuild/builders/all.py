@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nixbuild.builders import c, go, rust, shell
+from nixbuild.builders import c, cmake, go, rust, shell
 
 if TYPE_CHECKING:
     from nixbuild.builders.base import Builder
@@ -15,11 +15,12 @@ BUILDERS: dict[str, Builder] = {
     shell.NAME: shell,  # type: ignore[dict-item]
     go.NAME: go,  # type: ignore[dict-item]
     rust.NAME: rust,  # type: ignore[dict-item]
+    cmake.NAME: cmake,  # type: ignore[dict-item]
 }
 DEFAULT = c.NAME
 # `nixbuild init` asks these builders, in this order (the most specific marker
 # first), whether a tree is theirs; the others are chosen only with --builder.
-DETECTION_ORDER: tuple[str, ...] = (go.NAME, rust.NAME, c.NAME)
+DETECTION_ORDER: tuple[str, ...] = (go.NAME, rust.NAME, cmake.NAME, c.NAME)
 
 
 def of(pkg: Package) -> Builder:

@@ -16,7 +16,7 @@ GOLDEN = REPO / "tests" / "golden"
 TEMPLATED = ("default.nix", "nixpkgs.nix", "pkgs.nix", "package.nix", "image.nix", "shell.nix", "targets.nix")
 
 
-@pytest.mark.parametrize("name", ["hello-c", "hello-c-shell", "hello-go", "hello-rust"])
+@pytest.mark.parametrize("name", ["hello-c", "hello-c-shell", "hello-cmake", "hello-go", "hello-rust"])
 def test_generated_files_match_golden(name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     project = config.load(copy_example(name, tmp_path))
     files = render.plan_files(project)
@@ -28,7 +28,7 @@ def test_generated_files_match_golden(name: str, tmp_path: Path, request: pytest
         assert files[rel].decode() == golden.read_text(), f"{rel} differs from {golden} (refresh with --update-golden)"
 
 
-@pytest.mark.parametrize("name", ["hello-c", "hello-c-shell"])
+@pytest.mark.parametrize("name", ["hello-c", "hello-c-shell", "hello-cmake"])
 def test_rendering_is_deterministic_and_location_independent(name: str, tmp_path: Path) -> None:
     a = render.plan_files(config.load(copy_example(name, tmp_path / "a")))
     b = render.plan_files(config.load(copy_example(name, tmp_path / "b" / "deeper")))
@@ -44,7 +44,7 @@ def test_generated_directory_is_self_contained(tmp_path: Path) -> None:
 
 
 @pytest.mark.nix
-@pytest.mark.parametrize("name", ["hello-c", "hello-c-shell"])
+@pytest.mark.parametrize("name", ["hello-c", "hello-c-shell", "hello-cmake"])
 def test_every_generated_file_parses(name: str, tmp_path: Path) -> None:
     project = config.load(copy_example(name, tmp_path))
     render.write(project)

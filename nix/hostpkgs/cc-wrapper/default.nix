@@ -62,11 +62,15 @@ let
 
   # The unwrapped compiler (nixpkgs: stdenv.cc.cc); its `lib` output carries
   # the target's C++ runtime that wrapped C++ links point their RUNPATH at.
+  # libstdc++ needs libm and libc: nixpkgs' loader finds them in its own
+  # lib/, the host's loader does not, so (as for every host import) the
+  # copies get the store C library's directory (libcLib) as RUNPATH.
   mkUnwrapped =
     {
       pname,
       driver,
       runtimeLibDir,
+      libcLib,
     }:
     stdenvNoCC.mkDerivation {
       inherit pname;
@@ -75,13 +79,16 @@ let
         "out"
         "lib"
       ];
-      inherit driver runtimeLibDir;
+      inherit driver runtimeLibDir libcLib;
       buildCommand = ''
         mkdir -p "$out/bin" "$lib/lib"
         ln -s "$driver" "$out/bin/$(basename "$driver")"
         for l in libstdc++.so.6 libgcc_s.so.1; do
           if [ -n "$runtimeLibDir" ] && [ -e "$runtimeLibDir/$l" ]; then
             cp -L "$runtimeLibDir/$l" "$lib/lib/$l"
+            if [ -n "$libcLib" ]; then
+              patchelf --set-rpath "$libcLib" "$lib/lib/$l"
+            fi
             chmod 0555 "$lib/lib/$l"
           fi
         done
@@ -153,6 +160,7 @@ in
         pname = "gcc";
         driver = cDriver;
         runtimeLibDir = if linkMode == "static" then "" else runtimeLibDir;
+        libcLib = if linkMode == "static" then "" else "${libc}/lib";
       };
       bintools = mkBintools {
         inherit libc targetPrefix hostToolPrefix;

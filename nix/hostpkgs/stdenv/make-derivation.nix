@@ -26,6 +26,7 @@ let
   expandInputs = deps: lib.concatMap expandInput (lib.filter (d: d != null) (lib.flatten deps));
 
   removedAttrs = [
+    "configurePlatforms"
     "meta"
     "passthru"
     "pos"
@@ -59,6 +60,31 @@ let
         else
           throw "stdenv.mkDerivation: set either `name`, or `pname` and `version`";
       outputs = (attrs.outputs or [ "out" ]) ++ lib.optional separateDebugInfo "debug";
+      # As nixpkgs: a cross (or static) build runs configure with --build and
+      # --host (configurePlatforms), and cmake with the cross-compilation
+      # entries of make-derivation.nix's makeCMakeFlags.
+      configurePlatforms = attrs.configurePlatforms or (lib.optionals isCrossOrStatic [ "build" "host" ]);
+      configureFlags =
+        (attrs.configureFlags or [ ])
+        ++ lib.optional (lib.elem "build" configurePlatforms) "--build=${buildPlatform.config}"
+        ++ lib.optional (lib.elem "host" configurePlatforms) "--host=${hostPlatform.config}";
+      crossCmakeFlags = lib.optionals isCrossOrStatic (
+        lib.optional (hostPlatform.uname.system != null) "-DCMAKE_SYSTEM_NAME=${hostPlatform.uname.system}"
+        ++ lib.optional (
+          hostPlatform.uname.processor != null
+        ) "-DCMAKE_SYSTEM_PROCESSOR=${hostPlatform.uname.processor}"
+        ++ lib.optional (
+          hostPlatform.uname.release != null
+        ) "-DCMAKE_SYSTEM_VERSION=${hostPlatform.uname.release}"
+        ++ lib.optional (
+          buildPlatform.uname.system != null
+        ) "-DCMAKE_HOST_SYSTEM_NAME=${buildPlatform.uname.system}"
+        ++ lib.optional (
+          buildPlatform.uname.processor != null
+        ) "-DCMAKE_HOST_SYSTEM_PROCESSOR=${buildPlatform.uname.processor}"
+        ++ lib.optional (buildPlatform.canExecute hostPlatform) "-DCMAKE_CROSSCOMPILING_EMULATOR=env"
+        ++ lib.optional hostPlatform.isStatic "-DCMAKE_LINK_SEARCH_START_STATIC=ON"
+      );
       env = attrs.env or { };
       structured = attrs.__structuredAttrs or false;
       # Under structured attrs Nix reads reference checks per output from
@@ -82,7 +108,8 @@ let
         # Structured attrs keep `env` as an attribute; setup exports it.
         // (if structured then { inherit env outputChecks; } else env)
         // {
-          inherit name outputs;
+          inherit name outputs configureFlags;
+          cmakeFlags = (attrs.cmakeFlags or [ ]) ++ crossCmakeFlags;
           system = buildPlatform.system;
           builder = attrs.realBuilder or stdenv.shell;
           args =

@@ -491,6 +491,16 @@ fi
 export NIX_CFLAGS_COMPILE="${NIX_CFLAGS_COMPILE:-}"
 export NIX_LDFLAGS="${NIX_LDFLAGS:-}"
 
+# The package's own library directory goes into every link's RUNPATH, so a
+# program finds the libraries its package installs beside it: nixpkgs'
+# multiple-outputs.sh does it for the output that gets lib/
+# (`_addRpathPrefix "${!outputLib}"`, in place of setup.sh's `-rpath
+# $out/lib`), unless NIX_NO_SELF_RPATH=1. The fixup phase's `patchelf
+# --shrink-rpath` drops it again from every file that needs nothing there.
+if [ "${NIX_NO_SELF_RPATH:-0}" != 1 ]; then
+    export NIX_LDFLAGS="-rpath ${!outputLib}/lib ${NIX_LDFLAGS}"
+fi
+
 # Allow the caller to augment buildInputs.
 runHook preHook
 runHook addInputsHook
