@@ -16,8 +16,11 @@ nixbuildInstallArtifacts() {
     local e name d
     mkdir -p "$out"
     for e in "${entries[@]}"; do
-        if [ ! -e "$e" ]; then
+        if [ -L "$e" ] && [ ! -e "$e" ]; then
             echo "nixbuild: artifact $(stripHash "$e") is a dangling symbolic link" >&2
+            return 1
+        elif [ ! -e "$e" ]; then
+            echo "nixbuild: $e was not built: it is not in the build tree after the build" >&2
             return 1
         fi
     done

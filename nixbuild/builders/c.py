@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from nixbuild.nix import Nix
 
 NAME = "c"
-SCHEMA = {"make-flags": "string list", "install-flags": "string list", "make-target": "string"}
+SCHEMA = {"make-flags": "string list", "install-flags": "string list", "make-target": "string",
+          "install": "string list"}
 KEYS = frozenset(SCHEMA)
 DEFAULT_OUTPUTS = ("bin",)
 TEMPLATE = "package-c.nix.j2"
@@ -36,6 +37,7 @@ class Options:
     make_flags: tuple[str, ...] = ()  # every make call (makeFlags)
     install_flags: tuple[str, ...] = ()  # make install only (installFlags)
     make_target: str | None = None  # the build's target instead of the Makefile's first (buildFlags)
+    install: tuple[str, ...] = ()  # build-tree files installed instead of `make install` (no install target)
 
 
 def options(r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ...]) -> Options:
@@ -49,7 +51,21 @@ def options(r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ..
     if make_target is not None and (not make_target.strip() or make_target.startswith("-")):
         raise r.error((s, "make-target"), f"{make_target!r} is not a make target",
                       hint='name one target, e.g. make-target = "all"; options go in make-flags')
-    return Options(make_flags=tuple(make_flags), install_flags=tuple(install_flags), make_target=make_target)
+    install = r.str_list(s, table, "install", ()) or ()
+    for entry in install:
+        parts = entry.split("/")
+        if (not entry or entry.startswith("/") or any(c.isspace() for c in entry) or ".." in parts
+                or not entry.strip("./")):
+            raise r.error((s, "install"), f"{entry!r} is not a file of the build tree",
+                          hint='name files relative to the source directory, without spaces or "..", '
+                               'e.g. install = ["pigz", "build/libfoo.so.1"]')
+    if "install" in table and not install:
+        raise r.error((s, "install"), "is empty", hint="name the files to install, or remove the key to run make install")
+    if install and install_flags:
+        raise r.error((s, "install-flags"), "has no effect with [package] install (make install is not run)",
+                      hint="remove install-flags, or remove install to run make install")
+    return Options(make_flags=tuple(make_flags), install_flags=tuple(install_flags), make_target=make_target,
+                   install=tuple(install))
 
 
 def package_args(pkg: Package) -> str:
@@ -67,6 +83,7 @@ def render_context(project: Project) -> dict[str, object]:
         "install_flags": list(pkg.options.install_flags),
         "build_flags": [pkg.options.make_target] if pkg.options.make_target else [],
         "move_outputs": [o for o in drv_outputs if o != "out"],
+        "install_files": list(pkg.options.install),
     }
 
 

@@ -38,13 +38,23 @@ stdenv.mkDerivation {
   # Manual pages and info stay in `out` with the docs, out of the image.
   outputMan = "out";
   outputInfo = "out";
-  # What `make install` put under DESTDIR moves into $out: first what it
-  # installed under $out itself, then what went to /usr/local, /usr or /.
+  # What `make install` put under DESTDIR moves into the outputs: first what
+  # it installed under an output's own path (configure's --bindir, --libdir …
+  # name them), then what went to /usr/local, /usr or / into $out.
   # Then the program moves to `bin`, libraries to `lib`.
   postInstall = ''
     staged="$NIX_BUILD_TOP/destdir"
     if [ -d "$staged" ]; then
-      for root in "$staged$out" "$staged/usr/local" "$staged/usr" "$staged"; do
+      for output in $(getAllOutputNames); do
+        root="$staged''${!output}"
+        if [ -d "$root" ]; then
+          echo "moving what make install put in $root into ''${!output}"
+          mkdir -p "''${!output}"
+          cp -a "$root"/. "''${!output}"/
+          rm -rf "$root"
+        fi
+      done
+      for root in "$staged/usr/local" "$staged/usr" "$staged"; do
         if [ -d "$root" ]; then
           find "$root" -depth -type d -empty -delete
         fi
