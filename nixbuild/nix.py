@@ -175,7 +175,8 @@ class _Progress:
                 self.log(f"[{self.built}/{max(self.total, self.built)}] building {name}")
 
 
-_DRV_FAILED = re.compile(r"builder for '(/nix/store/[^']+\.drv)' failed(?: with exit code (\d+)| (to produce output path for output '[^']*'))?")
+_DRV_FAILED = re.compile(r"builder for '(/nix/store/[^']+\.drv)' failed(?: with exit code (\d+)"
+                         r"| (to produce output path for output '[^']*')| due to (signal \d+(?: \([^)]*\))?))?")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _BUILD_ERROR = re.compile(r"\berror\b", re.IGNORECASE)
 BUILD_TAIL = 20  # lines of a failed build's own output shown below the error
@@ -284,8 +285,13 @@ def _failure(what: str, result: CommandResult, root: Path | None = None) -> Nixb
     if failed:
         # The build's own output as Nix streamed it (the caller prefers the stored log).
         own = [l for l in lines if not _NOISE.match(l) and not l.lstrip().startswith("error:")]
-        reason = f"exit code {failed.group(2)}" if failed.group(2) else (failed.group(3) or "").replace(
-            "to produce output path for", "it did not produce").strip() or "it failed"
+        if failed.group(4):
+            reason = f"killed by {failed.group(4)}"
+        elif failed.group(2):
+            reason = f"exit code {failed.group(2)}"
+        else:
+            reason = (failed.group(3) or "").replace("to produce output path for", "it did not produce").strip() \
+                or "it failed"
         return build_failure(failed.group(1), reason, own, None, log=result.stderr)
     first_error = next((l.strip().removeprefix("error:").strip() for l in lines if l.lstrip().startswith("error:")),
                        None)
@@ -315,6 +321,11 @@ def build_failure(drv: str, reason: str, lines: Sequence[str], version: str | No
     explained = buildlog.explain("\n".join(own))
     if explained is not None:
         message, hint = f"the build of {name} failed: {explained.message}", f"{explained.hint}; {full_log}"
+    elif reason.startswith("killed by"):
+        # Nothing in the build asked for it: the signal came from outside.
+        message = f"the build of {name} was {reason}"
+        hint = ("something outside the build killed it: the kernel's out-of-memory killer (see dmesg), or another "
+                f"Nix on this machine running builds as the same build users; re-run; {full_log}")
     else:
         first = next((l.strip() for l in own if _BUILD_ERROR.search(l)), own[-1].strip() if own else "")
         message, hint = f"the build of {name} failed ({reason})" + (f": {first}" if first else ""), full_log

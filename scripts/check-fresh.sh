@@ -98,6 +98,13 @@ cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 git clone -q --no-local --no-checkout "$repo" "$root/root/nixbuild"
 git -C "$root/root/nixbuild" checkout -q --detach "$commit"
 say "fresh Debian 12 root at $root, nixbuild ${commit:0:12}"
+# The root's Nix builds as nixbld1… with the same uids as this host's: Nix kills
+# every process of a build user before it starts a build, so a build running on
+# the host at the same time can kill the root's (Nix: "failed due to signal 9").
+busy=$(ps -eo user= 2>/dev/null | grep -c '^nixbld' || true)
+if [ "${busy:-0}" -gt 0 ]; then
+  say "warning: $busy processes of Nix build users run on this host; a concurrent host build can kill the fresh root's builds (same build-user uids)"
+fi
 
 # in_root CMD: run a bash command line in the root, as a new login would, in
 # its own PID namespace (whatever it starts — sshd, nix-daemon — ends with it).

@@ -35,3 +35,16 @@ def test_only_the_last_lines_are_shown() -> None:
     error = build_failure(DRV, "exit code 1", [f"line {i}" for i in range(500)], "2.8.0")
     assert error.details is not None and error.details.splitlines() == [f"line {i}" for i in range(480, 500)]
     assert error.message.endswith("(exit code 1): line 499")
+
+
+def test_a_builder_killed_by_a_signal_says_so_and_where_such_a_signal_comes_from() -> None:
+    """Nix 2.8: "failed due to signal 9 (Killed)" (seen when another Nix on the machine ran builds
+    as the same build users); it was reported as "failed (it failed)"."""
+    from nixbuild.nix import CommandResult, _failure
+
+    stderr = (f"building '{DRV}'...\n"
+              f"error: builder for '{DRV}' failed due to signal 9 (Killed)\n")
+    error = _failure("nix-build -A image", CommandResult(("nix-build",), 100, "", stderr))
+    assert error.exit_code == EXIT_TOOL_FAILED
+    assert error.message == "the build of hello-1.0.0 was killed by signal 9 (Killed)"
+    assert "out-of-memory killer" in (error.hint or "") and "nix-store -l" in (error.hint or "")
