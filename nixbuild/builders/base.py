@@ -83,3 +83,11 @@ def inputs_expr(pkg: Package, indent: int = 0) -> str:
     explicitly: callPackage would otherwise fill an argument named `inputs` from
     the package set if it ever had such an attribute."""
     return nixexpr.value([Raw(nixexpr.attr_select("pkgs", i)) for i in pkg.inputs], indent)
+
+
+def derivation_outputs(pkg: Package) -> list[str]:
+    """The outputs of a make-style derivation (c, cmake): the configured ones first, then
+    `lib` and `out`. `lib` is always there, as in nixpkgs' packages that install shared
+    libraries: with the libraries in `out`, a program in `bin` refers to `out`, while `out`
+    (stdenv's propagating output when there is no `dev`) refers to `bin`: a cycle Nix refuses."""
+    return list(dict.fromkeys([*pkg.outputs, "lib", "out"]))

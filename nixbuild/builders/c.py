@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nixbuild import nixexpr
-from nixbuild.builders.base import Detection, inputs_expr
+from nixbuild.builders.base import Detection, derivation_outputs, inputs_expr
 
 if TYPE_CHECKING:
     from nixbuild import plan as plan_mod
@@ -74,7 +74,7 @@ def package_args(pkg: Package) -> str:
 
 def render_context(project: Project) -> dict[str, object]:
     pkg = project.package
-    drv_outputs = list(dict.fromkeys([*pkg.outputs, "out"]))
+    drv_outputs = derivation_outputs(pkg)
     return {
         "src_expr": nixexpr.project_path(pkg.src),
         "source_name": f"{pkg.name}-{pkg.version}-source",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nixbuild import nixexpr
-from nixbuild.builders.base import Detection, inputs_expr
+from nixbuild.builders.base import Detection, derivation_outputs, inputs_expr
 
 if TYPE_CHECKING:
     from nixbuild import plan as plan_mod
@@ -61,7 +61,7 @@ def render_context(project: Project) -> dict[str, object]:
     return {
         "src_expr": nixexpr.project_path(pkg.src),
         "source_name": f"{pkg.name}-{pkg.version}-source",
-        "drv_outputs": list(dict.fromkeys([*pkg.outputs, "out"])),
+        "drv_outputs": derivation_outputs(pkg),
         "cmake_flags": list(pkg.options.cmake_flags),
     }
 

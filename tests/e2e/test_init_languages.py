@@ -1,6 +1,6 @@
-"""`nixbuild init` on the Go and Rust examples without their nixbuild.toml:
-the file it writes builds, and the image runs (the server answers over
-loopback, the program prints its greeting)."""
+"""`nixbuild init` on the CMake, Go and Rust examples without their
+nixbuild.toml: the file it writes builds, and the image runs (the server
+answers over loopback, the programs print their greeting)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.e2e.tools import free_port, http_get, rootfs_command, run_image, serv
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
 
 
-@pytest.mark.parametrize("name", ["hello-go", "hello-rust"])
+@pytest.mark.parametrize("name", ["hello-cmake", "hello-go", "hello-rust"])
 def test_init_writes_a_config_that_builds_and_runs(name: str, tmp_path: Path) -> None:
     project = copy_example(name, tmp_path)
     (project / "nixbuild.toml").unlink()
@@ -26,6 +26,11 @@ def test_init_writes_a_config_that_builds_and_runs(name: str, tmp_path: Path) ->
     image = nixbuild("image", "-C", str(project), "--json")
     assert image.returncode == 0, image.stderr
     archive = Path(image.json()["image"])
+    if name == "hello-cmake":
+        # project(hello-cmake VERSION 1.0.0 …) and its one install(TARGETS) program
+        assert decided["program"] == "hello-cmake" and decided["package_version"] == "1.0.0"
+        assert run_image(archive, tmp_path / "run", ["init"]) == "Hello, init, from a CMake library!\n"
+        return
     if name == "hello-rust":
         assert decided["program"] == "hello" and decided["package_version"] == "0.2.0"
         assert run_image(archive, tmp_path / "run", []).splitlines()[0] == "Hello from nixbuild! (hello-rust x86_64)"

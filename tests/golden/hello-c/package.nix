@@ -21,7 +21,7 @@ stdenv.mkDerivation {
   # Each list element reaches make as one argument, spaces and all (without
   # structured attrs, stdenv splits makeFlags on whitespace).
   __structuredAttrs = true;
-  outputs = [ "bin" "out" ];
+  outputs = [ "bin" "lib" "out" ];
   buildInputs = inputs;
   makeFlags = [
     "CC=${stdenv.cc.targetPrefix}cc"
@@ -67,6 +67,7 @@ stdenv.mkDerivation {
       done
     fi
     moveToOutput bin "$bin"
+    moveToOutput lib "$lib"
   '';
   # Every output exists even when the Makefile installed nothing into it (the
   # fixup phase removes directories it leaves empty, so this runs after it).
