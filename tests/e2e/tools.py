@@ -50,30 +50,9 @@ def bwrap_run(rootfs: Path, argv: list[str], *, uid: int, gid: int, env: list[st
     return run([*args, *argv]).stdout
 
 
-QEMU = {"aarch64-linux": "qemu-aarch64-static", "riscv64-linux": "qemu-riscv64-static",
-        "armv7l-linux": "qemu-arm-static"}
-
-
 def run_entrypoint(archive: Path, workdir: Path, target: str, args: list[str]) -> str:
-    """Unpack the image and run its entrypoint with ``args`` from the rootfs under bwrap, as the
-    image's user with the image's Env and WorkingDir; a foreign target's binary under qemu-user
-    (bound into the sandbox). Returns stdout; a non-zero exit fails the test."""
-    config = skopeo_inspect(archive, config=True)["config"]
-    rootfs = unpack(archive, workdir)
-    argv = [*config["Entrypoint"], *args]
-    bind: list[str] = []
-    if target in QEMU:
-        qemu = run(["sh", "-c", f"command -v {QEMU[target]}"]).stdout.strip()
-        bind = ["--ro-bind", qemu, "/qemu"]
-        argv = ["/qemu", *argv]
-    uid, _, gid = (config.get("User") or "0:0").partition(":")
-    cmd = ["bwrap", "--bind", str(rootfs), "/", *bind, "--proc", "/proc", "--dev", "/dev", "--unshare-all",
-           "--die-with-parent", "--clearenv", "--unshare-user", "--uid", uid, "--gid", gid or uid,
-           "--chdir", config.get("WorkingDir") or "/"]
-    for item in config.get("Env") or []:
-        key, _, value = item.partition("=")
-        cmd += ["--setenv", key, value]
-    return run([*cmd, *argv]).stdout
+    """``run_image`` with the target before the arguments (the cross tests' order)."""
+    return run_image(archive, workdir, args, target=target)
 
 
 def free_port() -> int:
