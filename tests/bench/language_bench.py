@@ -1,4 +1,4 @@
-"""Sizes of the Go and Rust examples' images, measured in one run (no timing):
+"""Sizes of the CMake, Go and Rust examples' images, measured in one run (no timing):
 
 - hello-go (static: cgo off; certs = false, as the example) next to ko's
   default base image, cgr.dev/chainguard/static ("By default, ko bases images
@@ -53,9 +53,9 @@ def _gzipped_layers(archive: Path, entrypoint_path: str) -> tuple[int, int]:
 
 
 def language_bench() -> None:
-    print("Go and Rust examples: image size, and image bytes / closure NAR bytes (goal <= 1.01)")
+    print("CMake, Go and Rust examples: image size, and image bytes / closure NAR bytes (goal <= 1.01)")
     with tempfile.TemporaryDirectory() as tmp:
-        for example in ("hello-go", "hello-rust"):
+        for example in ("hello-cmake", "hello-go", "hello-rust"):
             project = copy_example(example, Path(tmp))
             report = _inspect(project)
             archive = Path(report["image"])
