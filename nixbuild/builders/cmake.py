@@ -92,10 +92,10 @@ def host_missing(target: object) -> tuple[str, ...]:
 
 # -- nixbuild init ---------------------------------------------------------------
 
-_PROJECT = re.compile(r"^\s*project\s*\(\s*([A-Za-z0-9_.+-]+)(?:[^)]*?\bVERSION\s+([0-9][0-9A-Za-z.+-]*))?",
+_PROJECT = re.compile(r"^[ \t]*project\s*\(\s*([A-Za-z0-9_.+-]+)(?:[^)]*?\bVERSION\s+([0-9][0-9A-Za-z.+-]*))?",
                       re.IGNORECASE | re.MULTILINE)
-_EXECUTABLE = re.compile(r"^\s*add_executable\s*\(\s*([A-Za-z0-9_.+-]+)", re.IGNORECASE | re.MULTILINE)
-_INSTALL_TARGETS = re.compile(r"^\s*install\s*\(\s*TARGETS\s+([^)]*)\)", re.IGNORECASE | re.MULTILINE)
+_EXECUTABLE = re.compile(r"^[ \t]*add_executable\s*\(\s*([A-Za-z0-9_.+-]+)", re.IGNORECASE | re.MULTILINE)
+_INSTALL_TARGETS = re.compile(r"^[ \t]*install\s*\(\s*TARGETS\s+([^)]*)\)", re.IGNORECASE | re.MULTILINE)
 
 
 def detect(root: Path) -> Detection | None:

@@ -83,3 +83,15 @@ def test_an_unknown_tree_and_builder_are_one_line_errors(tmp_path: Path) -> None
     with pytest.raises(UsageError, match="unknown target"):
         tree(tmp_path, {"Makefile": "install:\n"})
         init.decide(tmp_path, targets=("sparc-linux",))
+
+
+def test_a_cmake_project_names_its_lines(tmp_path: Path) -> None:
+    """Shaped like ninja's CMakeLists.txt: a blank line before project(), no VERSION; the
+    evidence names the lines the calls are on (the blank line once shifted them by one)."""
+    tree(tmp_path, {"CMakeLists.txt": "cmake_minimum_required(VERSION 3.15)\noption(X \"x\" OFF)\n\n"
+                                      "project(ninja CXX)\n\nadd_executable(ninja src/ninja.cc)\n\n"
+                                      "install(TARGETS ninja)\n"})
+    decision = init.decide(tmp_path)
+    assert decision.detection.builder == "cmake" and decision.name == "ninja" and decision.program == "ninja"
+    assert "CMakeLists.txt:4: project(ninja)" in decision.detection.evidence
+    assert any(line.startswith("CMakeLists.txt:6: add_executable(ninja)") for line in decision.detection.evidence)
