@@ -98,13 +98,17 @@ cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 git clone -q --no-local --no-checkout "$repo" "$root/root/nixbuild"
 git -C "$root/root/nixbuild" checkout -q --detach "$commit"
 say "fresh Debian 12 root at $root, nixbuild ${commit:0:12}"
-# The root's Nix builds as nixbld1… with the same uids as this host's: Nix kills
-# every process of a build user before it starts a build, so a build running on
-# the host at the same time can kill the root's (Nix: "failed due to signal 9").
-busy=$(ps -eo user= 2>/dev/null | grep -c '^nixbld' || true)
-if [ "${busy:-0}" -gt 0 ]; then
-  say "warning: $busy processes of Nix build users run on this host; a concurrent host build can kill the fresh root's builds (same build-user uids)"
+# Isolation from this host, not setup: the root shares the host's kernel, and
+# Nix kills every process of a build user's uid before it starts a build, so a
+# host build killed the root's whenever their nixbld uids met ("failed due to
+# signal 9"). The root's system users and groups (nixbld…, made by setup) get
+# ids from a range no account of this host uses.
+if awk -F: '$3 >= 60100 && $3 <= 60999 { found = 1 } END { exit !found }' /etc/passwd /etc/group; then
+  die "this host has accounts with ids in 60100-60999, the range the fresh root's system accounts are given"
 fi
+sed -i -E -e 's/^#?[[:space:]]*SYS_UID_MIN.*/SYS_UID_MIN 60100/' -e 's/^#?[[:space:]]*SYS_UID_MAX.*/SYS_UID_MAX 60999/' \
+  -e 's/^#?[[:space:]]*SYS_GID_MIN.*/SYS_GID_MIN 60100/' -e 's/^#?[[:space:]]*SYS_GID_MAX.*/SYS_GID_MAX 60999/' \
+  "$root/etc/login.defs"
 
 # in_root CMD: run a bash command line in the root, as a new login would, in
 # its own PID namespace (whatever it starts — sshd, nix-daemon — ends with it).
