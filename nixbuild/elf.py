@@ -1,5 +1,6 @@
-"""Reads ELF files with pyelftools: class, machine, type, interpreter, and the
-dynamic section's DT_NEEDED, DT_RUNPATH, DT_RPATH and DT_SONAME.
+"""Reads ELF files with pyelftools: class, machine, type, interpreter, the
+addresses of the loadable segments, and the dynamic section's DT_NEEDED,
+DT_RUNPATH, DT_RPATH and DT_SONAME.
 
 The one ELF reader of nixbuild (the closure proof, shell mode's artifact
 check). The dynamic entries are read through the PT_DYNAMIC segment, so a
@@ -46,6 +47,7 @@ class ElfFile(ElfHeader):
     runpath: tuple[str, ...]  # DT_RUNPATH entries (split on ":")
     rpath: tuple[str, ...]  # DT_RPATH entries
     soname: str | None
+    load_addresses: tuple[int, ...] = ()  # p_vaddr of each PT_LOAD segment, in file order
 
     @property
     def loadable(self) -> bool:
@@ -68,8 +70,11 @@ def read(stream: IO[bytes]) -> ElfFile:
         runpath: list[str] = []
         rpath: list[str] = []
         soname = None
+        loads: list[int] = []
         for segment in elf.iter_segments():
-            if segment["p_type"] == "PT_INTERP":
+            if segment["p_type"] == "PT_LOAD":
+                loads.append(int(segment["p_vaddr"]))
+            elif segment["p_type"] == "PT_INTERP":
                 interpreter = segment.get_interp_name()
             elif segment["p_type"] == "PT_DYNAMIC":
                 for tag in segment.iter_tags():
@@ -91,6 +96,7 @@ def read(stream: IO[bytes]) -> ElfFile:
             runpath=tuple(runpath),
             rpath=tuple(rpath),
             soname=soname,
+            load_addresses=tuple(loads),
         )
     except (ELFError, ValueError, KeyError, OSError, UnicodeDecodeError, AssertionError) as exc:
         raise NotElfError(str(exc) or type(exc).__name__) from None

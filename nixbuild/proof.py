@@ -5,9 +5,11 @@ entrypoint can start.
 Checked, for the entrypoint and for every ELF file in the package's outputs
 that reach the image:
 - the file exists; the entrypoint is executable by the image's user;
-- an ELF file's class and machine are the target's; its interpreter exists in
-  the image and is for the target too; every DT_NEEDED resolves to a library
-  of the target's class and machine inside the image;
+- an ELF file's class and machine are the target's; a program that is not
+  position-independent maps no segment below the lowest address Linux lets a
+  program map; its interpreter exists in the image and is for the target too;
+  every DT_NEEDED resolves to a library of the target's class and machine
+  inside the image;
 - a script's ``#!`` interpreter exists in the image, and is proven the same way
   (``#!/usr/bin/env NAME``: NAME is on the image's PATH).
 
@@ -48,6 +50,16 @@ HOST_COMPILER = ("the build used the host compiler — use `$CC` (shell mode: `m
                  "which nixbuild's shell sets to the target's compiler")
 NO_SHELL = ("the image has no shell (distroless): make the entrypoint a compiled program, or add the interpreter "
             "with [image] extra (e.g. \"busybox.out\" gives /bin/sh; lift it from [image] forbid)")
+# The lowest address Linux lets a program map (vm.mmap_min_addr; CONFIG_DEFAULT_MMAP_MIN_ADDR):
+# 64 KiB in x86 distributions' kernels, at most 32 KiB on ARM and RISC-V. Only a process with
+# CAP_SYS_RAWIO (root outside a container) may map below it.
+_MIN_ADDRESS = {62: 0x10000, 3: 0x10000}
+_MIN_ADDRESS_ELSEWHERE = 0x8000
+LOW_SEGMENT = ("a program is mapped at the addresses it names; patchelf leaves one like this when, to give it a "
+               "longer RUNPATH or interpreter, it moves its headers into a new segment below its first (Go's "
+               "internally linked arm64 programs start at 64 KiB): link it so that the fix-up need not grow it — for "
+               "Go, `go build -ldflags=-linkmode=external` (the shell's $CC then sets the interpreter and RUNPATH) or "
+               "CGO_ENABLED=0 (a static program)")
 # Package-set attributes of libraries people often link from the host by mistake.
 _PROVIDERS = {"libz.so": "zlib", "libssl.so": "openssl", "libcrypto.so": "openssl"}
 
@@ -151,6 +163,11 @@ class _State:
     def fits(self, info: elf.ElfHeader) -> bool:
         return (info.machine, info.elf_class) == (self.platform.elf_machine, self.platform.elf_class)
 
+    def mappable(self, path: str, info: elf.ElfFile) -> None:
+        low = low_segment(path, info)
+        if low is not None:
+            self.problems.append(low)
+
     def wrong_machine(self, path: str, info: elf.ElfHeader, role: str = "") -> None:
         self.checked.setdefault(path, Checked(path, "elf", info.machine_name))
         self.problems.append(wrong_machine(path, info, self.platform, role))
@@ -160,6 +177,20 @@ def wrong_machine(path: str, info: elf.ElfHeader, platform: platforms.Platform, 
                   fix: str = HOST_COMPILER) -> Problem:
     return Problem(path, f"{role}is an ELF binary for {info.machine_name} ({info.bits}-bit), but the image is for "
                    f"{platform.name}", fix)
+
+
+def low_segment(path: str, info: elf.ElfFile) -> Problem | None:
+    """A program that is not position-independent (ET_EXEC) is mapped at the addresses it
+    names; one below vm.mmap_min_addr cannot start (EPERM from the kernel, "Error mapping
+    file" from qemu-user)."""
+    if info.kind != "EXEC" or not info.load_addresses:
+        return None
+    lowest = min(info.load_addresses)
+    floor = _MIN_ADDRESS.get(info.machine, _MIN_ADDRESS_ELSEWHERE)
+    if lowest >= floor:
+        return None
+    return Problem(path, f"cannot be loaded: it maps a segment at address {lowest:#x}, below the lowest address Linux "
+                   f"lets a program map ({floor // 1024} KiB, vm.mmap_min_addr)", LOW_SEGMENT)
 
 
 def check_built_file(path: Path, name: str, platform: platforms.Platform) -> None:
@@ -219,7 +250,9 @@ def prove(tree: ImageTree, *, platform: platforms.Platform, outputs: Sequence[st
                 continue
             if not state.fits(info):
                 state.wrong_machine(path, info)
-            elif info.interpreter:
+                continue
+            state.mappable(path, info)
+            if info.interpreter:
                 _load(state, path, info)
             else:
                 _library(state, path, info)
@@ -270,6 +303,7 @@ def _program(state: _State, name: str, outputs: Sequence[str], *, script: str | 
             if not state.fits(info):
                 state.wrong_machine(resolved, info)
             else:
+                state.mappable(resolved, info)
                 _load(state, resolved, info)
     elif head.startswith(b"#!"):
         _script(state, resolved, head, outputs, depth)

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, nix_env, nixbuild, run
+from tests.e2e.test_errors import assert_one_error_line
 from tests.e2e.tools import run_image, skopeo_inspect, unpack
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
@@ -234,3 +235,31 @@ def test_go_binary_built_on_the_host_is_fixed_up(tmp_path: Path) -> None:
     proc = subprocess.run(["bwrap", "--bind", str(rootfs), "/", "--proc", "/proc", "--dev", "/dev", "--unshare-all",
                            "--die-with-parent", "--clearenv", "/tmp/whoami"], capture_output=True, text=True)
     assert proc.returncode != 0 and "No such file or directory" in proc.stderr
+
+
+def test_go_program_with_cgo_for_aarch64(tmp_path: Path) -> None:
+    """Plain `go build` for aarch64: Go links cgo programs for arm64 itself, with their first
+    segment at 64 KiB. Where the fix-up must grow such a program (hostpkgs adds the C library's
+    directory to its RUNPATH), patchelf moves its headers to address 0, where it cannot be
+    mapped: the proof refuses it (exit 8) rather than give an image that does not start. Linked
+    externally, as the hint says, the shell's $CC links it and the image runs under qemu-user."""
+    build = "go build -o build/$NIXBUILD_TARGET/whoami ."
+    root = project("whoami-go", tmp_path, WHOAMI.replace("@build@", build).replace(
+        'artifact = "whoami"', 'artifact = "build/{target}/whoami"'), '[target]\nplatforms = ["aarch64-linux"]\n')
+    env = nix_env(GOCACHE=str(tmp_path / "gocache"))
+    result = nixbuild("image", "--json", "-C", str(root), env=env)
+    if result.returncode == 0:  # a patchelf that need not move the headers
+        report = result.json()
+    else:
+        assert result.returncode == 8, result.stderr
+        error = assert_one_error_line(result.stderr)
+        assert ("bin/whoami: cannot be loaded: it maps a segment at address 0x0, below the lowest address Linux "
+                "lets a program map") in error
+        assert "-ldflags=-linkmode=external" in error
+        assert not list((root / "nixbuild-result").rglob("*.tar"))
+        toml = root / "nixbuild.toml"
+        toml.write_text(toml.read_text().replace("go build -o", "go build -ldflags=-linkmode=external -o"))
+        report = image(root, env=env)
+    assert skopeo_inspect(Path(report["image"]))["Architecture"] == "arm64"
+    out = run_image(Path(report["image"]), tmp_path / "run", [], target="aarch64-linux")
+    assert out.splitlines() == ["user=nonroot uid=65532", "http=ok"]

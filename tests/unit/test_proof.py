@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from nixbuild import imagefs, platforms, proof
+from nixbuild import elf, imagefs, platforms, proof
 from nixbuild.errors import EXIT_PROOF
 from nixbuild.image import read_docker_archive
 from tests.craft import AARCH64, ARMHF, X86_64, Rootfs, compile_c, linked, store, write_archive
@@ -27,7 +27,7 @@ APP = store("app-1.0-bin")
 def start(archive: Path, work: Path, argv: list[str], qemu: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run argv in the unpacked image under bwrap, isolated, as 65532:65532."""
     rootfs = work / "rootfs"
-    rootfs.mkdir()
+    rootfs.mkdir(parents=True)
     imagefs.unpack(archive, rootfs)
     args = ["bwrap", "--bind", str(rootfs), "/", "--proc", "/proc", "--dev", "/dev", "--unshare-all",
             "--die-with-parent", "--clearenv", "--unshare-user", "--uid", "65532", "--gid", "65532"]
@@ -271,3 +271,39 @@ def test_every_problem_is_listed_below_the_first(tmp_path: Path, root: Rootfs) -
     assert error.message.endswith("(and 1 more problem)")
     assert error.details is not None and len(error.details.splitlines()) == 2
     assert f"{APP}/bin/b: is an ELF binary for aarch64" in error.details
+
+
+def test_a_program_mapped_below_the_lowest_address_linux_maps_is_refused(tmp_path: Path, root: Rootfs) -> None:
+    """An arm64 program whose first segment is at 64 KiB (as Go links them) starts; after patchelf
+    gave it a RUNPATH it no longer fits, so patchelf moved its headers into a new segment at
+    address 0, which no process without CAP_SYS_RAWIO may map: refused, and indeed it cannot start."""
+    libc = root.libc(AARCH64)
+    program = compile_c(AARCH64, HELLO, tmp_path / "b/hello", "-no-pie", "-Wl,-Ttext-segment=0x10000",
+                        "-Wl,-z,max-page-size=0x10000", *linked(AARCH64, libc))
+    root.add(f"{APP}/bin/hello", program)
+    archive = image(tmp_path, root, f"{APP}/bin/hello", arch="arm64")
+    assert prove(archive, "aarch64-linux").files[0].machine == "aarch64"  # as linked: accepted, and it runs
+    ran = start(archive, tmp_path / "linked", [f"{APP}/bin/hello"], qemu=AARCH64.qemu)
+    assert (ran.returncode, ran.stdout) == (0, "hello from the image\n"), ran.stderr
+    longer = f"{store('zlib-1.3')}/lib:{libc}"
+    subprocess.run(["patchelf", "--set-rpath", longer, str(root.path(f"{APP}/bin/hello"))], check=True)
+    assert min(elf.read(root.path(f"{APP}/bin/hello").open("rb")).load_addresses) == 0
+    patched = write_archive(root, tmp_path / "patched.tar", architecture="arm64")
+    error = refused(patched, "aarch64-linux")
+    assert error.message == ("the image would not start: app-1.0-bin/bin/hello: cannot be loaded: it maps a segment at "
+                             "address 0x0, below the lowest address Linux lets a program map (32 KiB, vm.mmap_min_addr)")
+    assert "-ldflags=-linkmode=external" in (error.hint or "")
+    ran = start(patched, tmp_path / "patched", [f"{APP}/bin/hello"], qemu=AARCH64.qemu)
+    assert ran.returncode != 0 and "Error mapping file" in ran.stderr
+
+
+def test_an_x86_64_program_linked_at_address_zero_is_refused_and_cannot_start(tmp_path: Path, root: Rootfs) -> None:
+    libc = root.libc(X86_64)
+    program = compile_c(X86_64, HELLO, tmp_path / "b/hello", "-no-pie", "-Wl,-Ttext-segment=0",
+                        *linked(X86_64, libc))
+    root.add(f"{APP}/bin/hello", program)
+    archive = image(tmp_path, root, f"{APP}/bin/hello")
+    error = refused(archive)
+    assert "it maps a segment at address 0x0, below the lowest address Linux lets a program map (64 KiB" in error.message
+    ran = start(archive, tmp_path, [f"{APP}/bin/hello"])
+    assert ran.returncode != 0
