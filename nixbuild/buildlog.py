@@ -1,5 +1,8 @@
 """Why a hermetic build failed, read from its log, when the cause is one a user
-fixes in the project: the build ran a program that is not on the build's PATH.
+fixes in the project: the build ran a program that is not on the build's PATH,
+could not find a header or a library that a package-set input provides, or
+nixbuild's generated code said why in a line of its own (``nixbuild: … (hint:
+…)``, e.g. a Makefile without an install target that built no program).
 
 In a hermetic build PATH holds only the package set's tools (as in nixpkgs'
 sandbox, where there is no /usr); in a cross build the target's compiler is
@@ -14,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nixbuild import providers
+
 # bash: "/bin/bash: line 1: gcc: command not found"; dash: "/bin/sh: 1: gcc: not found";
 # make running a command itself: "make: gcc: No such file or directory".
 _NOT_FOUND = re.compile(
@@ -22,6 +27,12 @@ _NOT_FOUND = re.compile(
     re.MULTILINE,
 )
 _FLAGS = re.compile(r"^(?:build|install) flags: (?P<flags>.*)$", re.MULTILINE)
+# The generated derivation's own explanation: "nixbuild: MESSAGE (hint: HINT)".
+_OWN = re.compile(r"^nixbuild: (?P<message>.+?) \(hint: (?P<hint>.+)\)\s*$", re.MULTILINE)
+# gcc: "app.c:1:10: fatal error: zlib.h: No such file or directory"
+_NO_HEADER = re.compile(r"fatal error: (?P<header>[^:\s]+): No such file or directory")
+# ld: "/usr/bin/ld: cannot find -lz" (binutils ≥ 2.39 adds ": No such file or directory")
+_NO_LIBRARY = re.compile(r"\bld(?:\.\w+)?: cannot find -l(?P<lib>[^\s:]+)")
 
 # A program a Makefile may name directly → the make variable nixbuild sets to the target's one.
 TOOL_VARIABLES = {
@@ -55,10 +66,32 @@ def _make_flags(log: str) -> dict[str, str]:
     return flags
 
 
+def _inputs_hint(what: str, provider: str | None) -> str:
+    example = f'inputs = ["{provider}"]' if provider else 'inputs = ["PACKAGE"]'
+    return (f"add the package that provides {what} to [package] inputs in nixbuild.toml ({example}): a hermetic "
+            "build sees only the package set's headers and libraries, never the host's")
+
+
+def _missing_input(log: str) -> Explanation | None:
+    header = _NO_HEADER.search(log)
+    if header is not None:
+        name = header.group("header")
+        return Explanation(f"the build cannot find the header {name}", _inputs_hint(name, providers.of_header(name)))
+    library = _NO_LIBRARY.search(log)
+    if library is not None:
+        name = library.group("lib")
+        return Explanation(f"the link cannot find the library -l{name} (lib{name}.so)",
+                           _inputs_hint(f"lib{name}", providers.of_link_name(name)))
+    return None
+
+
 def explain(log: str) -> Explanation | None:
+    own = list(_OWN.finditer(log))
+    if own:
+        return Explanation(own[-1].group("message"), own[-1].group("hint"))
     program = missing_program(log)
     if program is None:
-        return None
+        return _missing_input(log)
     variable = TOOL_VARIABLES.get(program)
     if variable is None:
         return Explanation(

@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from nixbuild import providers
+
 RECORD = "elf.tsv"
 _HASH = re.compile(r"(/nix/store/)[0-9a-z]{32}-")
 # autoPatchelfHook's line for a library it found nowhere (nixpkgs' wording).
 _MISSING = re.compile(r"could not satisfy dependency (\S+) wanted by /nix/store/[0-9a-z]{32}-[^/\s]+/(\S+)")
-# Package-set attributes of libraries people often forget, for the hint.
-KNOWN_PROVIDERS = {"libz.so": "zlib", "libssl.so": "openssl", "libcrypto.so": "openssl"}
 _FIELDS = 7
 
 
@@ -86,5 +86,4 @@ def missing_libraries(log: str) -> tuple[tuple[str, str], ...]:
 
 def provider_hint(library: str) -> str | None:
     """The package-set attribute that provides a well-known library, e.g. libz.so.1 → zlib."""
-    stem = library.split(".so", 1)[0] + ".so"
-    return KNOWN_PROVIDERS.get(stem)
+    return providers.of_library(library)

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nixbuild import elf, platforms
+from nixbuild import elf, platforms, providers
 from nixbuild.errors import EXIT_PROOF, NixbuildError
 from nixbuild.imagefs import ImageTree
 
@@ -60,8 +60,6 @@ LOW_SEGMENT = ("a program is mapped at the addresses it names; patchelf leaves o
                "internally linked arm64 programs start at 64 KiB): link it so that the fix-up need not grow it — for "
                "Go, `go build -ldflags=-linkmode=external` (the shell's $CC then sets the interpreter and RUNPATH) or "
                "CGO_ENABLED=0 (a static program)")
-# Package-set attributes of libraries people often link from the host by mistake.
-_PROVIDERS = {"libz.so": "zlib", "libssl.so": "openssl", "libcrypto.so": "openssl"}
 
 
 class ProofError(NixbuildError):
@@ -127,10 +125,6 @@ class Proof:
 def display(path: str) -> str:
     """A store path without its hash, as people read it: ``hello-1.0.0-bin/bin/hello``."""
     return _STORE_PREFIX.sub("", path)
-
-
-def provider(library: str) -> str | None:
-    return _PROVIDERS.get(library.split(".so", 1)[0] + ".so")
 
 
 @dataclass
@@ -455,7 +449,7 @@ def _unresolved(state: _State, path: str, name: str, dirs: Sequence[str], wrong:
                       "install the library with the program: list it in [package] artifact (shell mode) "
                       "or install it into $out/lib (hermetic builds)")
         return
-    known = provider(name)
+    known = providers.of_library(name)
     example = f'inputs = ["{known}"]' if known else 'inputs = ["PACKAGE"]'
     extra = f'"{known}.out"' if known else '"PACKAGE.out"'
     state.problem(path, f"needs {name}, which is not in the image (searched: {searched})",

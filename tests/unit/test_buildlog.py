@@ -38,3 +38,32 @@ def test_another_program_is_named_without_a_variable() -> None:
 
 def test_other_failures_are_not_explained() -> None:
     assert buildlog.explain(FLAGS + "app.c:3:1: error: expected ';'\nmake: *** [app] Error 1\n") is None
+
+
+@pytest.mark.parametrize(("line", "message", "example"), [
+    ("pigz.c:360:10: fatal error: zlib.h: No such file or directory",
+     "the build cannot find the header zlib.h", 'inputs = ["zlib"]'),
+    ("digest.c:2:10: fatal error: openssl/evp.h: No such file or directory",
+     "the build cannot find the header openssl/evp.h", 'inputs = ["openssl"]'),
+    ("/nix/store/…-binutils/bin/ld: cannot find -lz: No such file or directory",
+     "the link cannot find the library -lz (libz.so)", 'inputs = ["zlib"]'),
+    ("aarch64-unknown-linux-gnu-ld: cannot find -lcrypto",
+     "the link cannot find the library -lcrypto (libcrypto.so)", 'inputs = ["openssl"]'),
+    ("app.c:1:10: fatal error: yaml.h: No such file or directory",
+     "the build cannot find the header yaml.h", 'inputs = ["PACKAGE"]'),
+])
+def test_a_missing_header_or_library_names_the_input_to_add(line: str, message: str, example: str) -> None:
+    log = FLAGS + "cc -O2 -c app.c\n" + line + "\ncompilation terminated.\nmake: *** [Makefile:5: app.o] Error 1\n"
+    explained = buildlog.explain(log)
+    assert explained is not None and explained.message == message
+    assert explained.hint.startswith("add the package that provides ") and f"({example})" in explained.hint
+
+
+def test_the_generated_codes_own_line_is_the_explanation() -> None:
+    log = ("Running phase: installPhase\nnixbuild: the Makefile has no install target, and the build made no "
+           "program 'pigz' (looked in ./) (hint: set [package] program to the file the build makes)\n")
+    explained = buildlog.explain(log)
+    assert explained is not None
+    assert explained.message == ("the Makefile has no install target, and the build made no program 'pigz' "
+                                 "(looked in ./)")
+    assert explained.hint == "set [package] program to the file the build makes"

@@ -5,7 +5,9 @@
 # nixpkgs packages call make for cross builds: the target's tools in
 # makeFlags (so `CC = gcc` in a Makefile is overridden), PREFIX and prefix
 # set to $out, DESTDIR set to a staging directory whose contents move into
-# the outputs. The program is moved to the `bin` output so that `out`
+# the outputs; [package] install names build-tree files to install instead,
+# and without either an install target or that key the program is installed
+# as bin/<program>. The program is moved to the `bin` output so that `out`
 # (docs, …) stays out of the image.
 {
   stdenv,
@@ -35,6 +37,36 @@ stdenv.mkDerivation {
     "prefix=$(out)"
   ];
   installFlags = [ "DESTDIR=$(NIX_BUILD_TOP)/destdir" ];
+  # A Makefile without an install target ("type make, then copy the program
+  # where you like", as many small projects say) and no [package] install:
+  # the program the build made is installed as bin/<program>, as a nixpkgs
+  # package author writes the installPhase of such a package. Otherwise
+  # stdenv's own installPhase (make install with makeFlags and installFlags).
+  program = "hello";
+  installPhase = ''
+    local -a installArgs=()
+    concatTo installArgs makeFlags makeFlagsArray installFlags installFlagsArray
+    makeSays="$(LC_ALL=C make ''${makefile:+-f $makefile} -n "''${installArgs[@]}" install 2>&1 >/dev/null || true)"
+    if [[ ! "$makeSays" =~ No\ rule\ to\ make\ target\ .install.\. ]]; then
+      installPhase
+    else
+      runHook preInstall
+      found=
+      for candidate in "$program" "bin/$program" "build/$program" "src/$program"; do
+        if [ -f "$candidate" ] && [ -x "$candidate" ]; then
+          found="$candidate"
+          break
+        fi
+      done
+      if [ -z "$found" ]; then
+        echo "nixbuild: the Makefile has no install target, and the build made no program '$program' (looked in ./, bin/, build/ and src/) (hint: set [package] program to the file the build makes (make-target chooses what it builds), name the files to install with [package] install, or add an install target to the Makefile)" >&2
+        exit 1
+      fi
+      echo "the Makefile has no install target: installing $found as bin/$program"
+      install -D -m 0755 "$found" "$out/bin/$program"
+      runHook postInstall
+    fi
+  '';
   # Manual pages and info stay in `out` with the docs, out of the image.
   outputMan = "out";
   outputInfo = "out";
