@@ -132,7 +132,8 @@ def _render(d: Detection, name: str, version: str, program: str, targets: tuple[
         pkg.add("program", program)
     for key, value in d.package.items():
         pkg.add(key, value)
-    pkg.add(tomlkit.comment('inputs = ["zlib"]   # package-set libraries the build links against'))
+    if "inputs" not in d.package:
+        pkg.add(tomlkit.comment('inputs = ["zlib"]   # package-set libraries the build links against'))
     doc.add(tomlkit.nl())
     doc.add("package", pkg)
 

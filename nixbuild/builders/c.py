@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nixbuild import nixexpr
+from nixbuild import nixexpr, providers
 from nixbuild.builders.base import Detection, derivation_outputs, inputs_expr
 
 if TYPE_CHECKING:
@@ -106,6 +106,9 @@ _MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 # An install recipe's destination in bin/: $(PREFIX)/bin/NAME, $(DESTDIR)$(bindir)/NAME, …
 _INSTALLS_BIN = re.compile(
     r"(?:\$[({](?:DESTDIR|PREFIX|prefix|BINDIR|bindir|exec_prefix)[)}])+(?:/bin)?/([A-Za-z0-9._+-]+)\s*$")
+_HAS_INSTALL = re.compile(r"^install\s*::?(?!=)", re.MULTILINE)
+_RULE = re.compile(r"^([A-Za-z0-9_.+/$(){}-]+)\s*::?(?!=)")  # a rule's first target (not :=, ::=)
+_LINK_LIB = re.compile(r"(?<![\w-])-l([A-Za-z0-9_+]+)")
 _AC_INIT = re.compile(r"AC_INIT\(\s*\[?([^],)]+?)\]?\s*,\s*\[?([^],)]+?)\]?\s*[,)]")
 _PACKAGE_VAR = re.compile(r"^PACKAGE_(NAME|VERSION)='([^']*)'", re.MULTILINE)
 
@@ -139,20 +142,72 @@ def detect(root: Path) -> Detection | None:
             name, version = found_vars.get("NAME") or None, found_vars.get("VERSION") or None
             if name or version:
                 evidence.append(f"configure: PACKAGE_NAME={name!r} PACKAGE_VERSION={version!r}")
+    package: dict[str, Any] = {"outputs": list(DEFAULT_OUTPUTS)}
     if makefile is not None:
         text = _read(makefile)
+        lines = text.splitlines()
         evidence.append(f"{makefile.name}: built with make, installed with make install PREFIX=$out")
-        if not re.search(r"^install\s*:", text, re.MULTILINE):
-            evidence.append(f"{makefile.name}: has no install target (make install will fail): "
-                            "add one, or choose --builder shell")
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(lines, start=1):
             found_bin = _INSTALLS_BIN.search(line) if line.startswith("\t") else None
             if found_bin:
                 program = found_bin.group(1)
                 evidence.append(f"{makefile.name}:{number}: installs bin/{program}")
                 break
+        # With configure, the Makefile is generated from Makefile.in (or automake's Makefile.am).
+        template = root / "Makefile.in"
+        generated = configure.is_file()
+        install_text = _read(template) if generated and template.is_file() else text
+        if (not generated or template.is_file()) and not _HAS_INSTALL.search(install_text):
+            goal = None if generated else default_goal(lines)
+            if goal is not None and program is None:
+                program = goal[1]
+                evidence.append(f"{makefile.name}: has no install target: the program its first target builds "
+                                f"({makefile.name}:{goal[0]}: {program}) is installed as bin/{program}")
+            else:
+                evidence.append(f"{makefile.name}: has no install target: the program is installed as bin/<program> "
+                                "if the build makes it (set program), or add an install target")
+        inputs = link_inputs(lines)
+        for number, flag, attr in inputs:
+            evidence.append(f"{makefile.name}:{number}: links {flag}: inputs = [\"{attr}\"] (the package set's {attr})")
+        if inputs:
+            package["inputs"] = list(dict.fromkeys(attr for _, _, attr in inputs))
     return Detection(builder=NAME, name=name, version=version, program=program, evidence=tuple(evidence),
-                     package={"outputs": list(DEFAULT_OUTPUTS)})
+                     package=package)
+
+
+def default_goal(lines: list[str]) -> tuple[int, str] | None:
+    """(line, file) that ``make`` with no target builds: the first rule's target (through
+    ``all:``/``default:`` to their first prerequisite), when it names a plain file."""
+    for number, line in enumerate(lines, start=1):
+        if line.startswith(("\t", "#")):
+            continue
+        rule = _RULE.match(line)
+        if rule is None:
+            continue
+        target = rule.group(1)
+        if target.startswith(".") or "%" in target:
+            continue  # .PHONY, .SUFFIXES, old-style suffix rules, pattern rules
+        if target in ("all", "default"):
+            prerequisites = line[rule.end():].split(";", 1)[0].split()
+            target = prerequisites[0] if prerequisites else ""
+        if not target or "$" in target or target.endswith((".o", ".a", ".so")) or "/" in target:
+            return None
+        return number, target
+    return None
+
+
+def link_inputs(lines: list[str]) -> list[tuple[int, str, str]]:
+    """(line, ``-lNAME``, package-set attribute) for each library outside the C library the
+    Makefile links that a package-set input provides (``-lz`` → ``zlib``)."""
+    found: list[tuple[int, str, str]] = []
+    for number, line in enumerate(lines, start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        for name in _LINK_LIB.findall(line):
+            attr = None if name in providers.LIBC else providers.of_link_name(name)
+            if attr is not None and all(attr != a for _, _, a in found):
+                found.append((number, f"-l{name}", attr))
+    return found
 
 
 def _read(path: Path) -> str:

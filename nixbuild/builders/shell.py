@@ -151,13 +151,34 @@ def host_missing(target: object) -> tuple[str, ...]:
 
 def detect(root: Path) -> Detection | None:
     """Shell mode is never guessed (``nixbuild init`` picks it only with --builder shell):
-    its build command and artifact are the user's. The guess offered then is make and the
-    program a Makefile installs, to edit."""
-    from nixbuild.builders import c
+    its build command and artifact are the user's. The guess offered, to edit: for a Go
+    module, ``go build`` of its main package into a per-target path; for a Makefile, ``make
+    -B CC=$CC`` (the target's compiler even where the Makefile names gcc; -B rebuilds every
+    object, so one target's objects never end up in another's program) and the program the
+    Makefile installs or its first target builds; after a ``configure``, ``./configure &&
+    make`` (configure takes $CC from the shell)."""
+    from nixbuild.builders import c, go, gomod
 
+    module = go.detect(root)
+    if module is not None and module.program is not None:
+        mod = gomod.read(root)
+        main = next((p for p in gomod.main_packages(root) if mod and mod.program_of(p) == module.program), ".")
+        package_arg = "." if main in ("", ".") else f"./{main}"
+        build = f"go build -o build/$NIXBUILD_TARGET/{module.program} {package_arg}"
+        evidence = (*module.evidence, f"--builder shell: build = \"{build}\" (GOOS, GOARCH and CC are the "
+                                      "target's in the shell), artifact = build/{target}/" + module.program)
+        return Detection(builder=NAME, name=module.name, version=None, program=module.program, evidence=evidence,
+                         package={"build": build, "artifact": f"build/{{target}}/{module.program}"})
     found = c.detect(root)
     program = found.program if found else None
-    evidence = ("--builder shell: build = \"make\", artifact = the program (edit both to your build)",)
+    configure = (root / "configure").is_file()
+    build = "./configure && make" if configure else "make -B CC=$CC"
+    # What the c builder read that holds for shell mode too: the program, the libraries it links.
+    evidence = [line for line in (found.evidence if found else ())
+                if ": installs bin/" in line or ": links -l" in line]
+    evidence.append(f"--builder shell: build = \"{build}\", artifact = the program (edit both to your build)")
+    package: dict[str, Any] = {"build": build, "artifact": program or "app"}
+    if found and "inputs" in found.package:
+        package["inputs"] = found.package["inputs"]
     return Detection(builder=NAME, name=found.name if found else None, version=found.version if found else None,
-                     program=program, evidence=evidence,
-                     package={"build": "make", "artifact": program or "app"})
+                     program=program, evidence=tuple(evidence), package=package)

@@ -92,7 +92,7 @@ def test_init_with_builder_shell_writes_a_build_that_works(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     written = config.load(project)
     assert written.package.builder == "shell"
-    assert (written.package.options.build, written.package.options.artifact) == ("make", ("hello",))
+    assert (written.package.options.build, written.package.options.artifact) == ("make -B CC=$CC", ("hello",))
     image = nixbuild("image", "-C", str(project), "--json")
     assert image.returncode == 0, image.stderr
     assert run_image(image.json(), tmp_path).splitlines() == ["Hello from nixbuild!"]

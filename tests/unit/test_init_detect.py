@@ -40,10 +40,73 @@ def test_autotools_name_and_version_come_from_ac_init(tmp_path: Path) -> None:
     assert "configure.ac: AC_INIT(tinytool, 2.1.3)" in decision.detection.evidence
 
 
-def test_a_makefile_without_install_target_is_said(tmp_path: Path) -> None:
-    tree(tmp_path, {"Makefile": "pigz: pigz.o\n\t$(CC) -o pigz pigz.o -lz\n"})
+PIGZ_MAKEFILE = """\
+CC=gcc
+CFLAGS=-O3 -Wall
+LIBS=-lm -lpthread -lz
+ZOP=deflate.o
+
+pigz: pigz.o yarn.o $(ZOP)
+\t$(CC) $(LDFLAGS) -o pigz pigz.o yarn.o $(ZOP) $(LIBS)
+\tln -f pigz unpigz
+
+pigz.o: pigz.c yarn.h
+
+clean:
+\t@rm -f *.o pigz unpigz
+"""
+
+
+def test_a_makefile_without_install_target_installs_what_its_first_target_builds(tmp_path: Path) -> None:
+    """pigz's shape: the program is the default goal, and -lz (not -lm, -lpthread) is an input."""
+    tree(tmp_path, {"Makefile": PIGZ_MAKEFILE})
+    decision = init.decide(tmp_path, source="hostpkgs")
+    assert decision.program == "pigz"
+    assert ("Makefile: has no install target: the program its first target builds (Makefile:6: pigz) is "
+            "installed as bin/pigz") in decision.detection.evidence
+    assert 'Makefile:3: links -lz: inputs = ["zlib"] (the package set\'s zlib)' in decision.detection.evidence
+    init.write(decision)
+    project = config.load(tmp_path)
+    assert project.package.inputs == ("zlib",) and project.package.program == "pigz"
+
+
+@pytest.mark.parametrize(("makefile", "goal"), [
+    ("all: tool extra\ntool: tool.c\n", "tool"),
+    (".PHONY: all\n%.o: %.c\n\t$(CC) -c $<\nserver: main.o\n", "server"),
+    ("OUT := bin\n$(OUT)/app: app.c\n", None),
+    ("all:\n\t@echo use ./configure\n", None),
+])
+def test_the_default_goal_is_the_first_plain_target(makefile: str, goal: str | None) -> None:
+    from nixbuild.builders import c
+    found = c.default_goal(makefile.splitlines())
+    assert (found[1] if found else None) == goal
+
+
+def test_a_generated_makefile_is_judged_by_its_template(tmp_path: Path) -> None:
+    """zlib's shape: a stub Makefile that says to run ./configure; Makefile.in has install."""
+    tree(tmp_path, {"configure": "#!/bin/sh\n", "Makefile": "all:\n\t-@echo Please use ./configure first.\n",
+                    "Makefile.in": "all: static shared\ninstall: install-libs\n"})
     decision = init.decide(tmp_path)
-    assert any("has no install target" in line for line in decision.detection.evidence)
+    assert not any("install target" in line for line in decision.detection.evidence)
+
+
+def test_shell_mode_on_a_go_module_builds_into_a_per_target_path(tmp_path: Path) -> None:
+    tree(tmp_path, {"go.mod": "module golang.org/x/example/hello\n\ngo 1.19\n",
+                    "hello.go": "package main\n\nfunc main() {}\n",
+                    "reverse/reverse.go": "package reverse\n"})
+    decision = init.decide(tmp_path, builder="shell", targets=("x86_64-linux", "aarch64-linux"), source="hostpkgs")
+    init.write(decision)
+    pkg = config.load(tmp_path).package
+    assert (pkg.options.build, pkg.options.artifact) == ("go build -o build/$NIXBUILD_TARGET/hello .",
+                                                         ("build/{target}/hello",))
+
+
+def test_shell_mode_on_a_makefile_uses_the_targets_compiler(tmp_path: Path) -> None:
+    tree(tmp_path, {"Makefile": PIGZ_MAKEFILE})
+    decision = init.decide(tmp_path, builder="shell", source="hostpkgs")
+    init.write(decision)
+    pkg = config.load(tmp_path).package
+    assert (pkg.options.build, pkg.options.artifact, pkg.inputs) == ("make -B CC=$CC", ("pigz",), ("zlib",))
 
 
 def test_the_written_text_is_a_config_nixbuild_reads(tmp_path: Path) -> None:

@@ -1,0 +1,220 @@
+"""New users on trees shaped like the upstream projects nixbuild was tried on
+(tests/projects/): `nixbuild init` writes the config, the user adds only what
+the project's README says to check ([test]), and every image is built for
+x86_64 and aarch64 and run (bwrap; qemu-user for aarch64) — or refused with
+one line and its documented exit code. Never an exit-0 image that does not start.
+
+- gzpar: pigz's Makefile (`CC=gcc`, `LIBS=-lm -lpthread -lz`, no install target),
+  with the hermetic `c` builder and in shell mode;
+- goexamples: golang/example (a root module with unvendored requirements, and
+  `hello/`, a module of its own built with plain `go build`), in shell mode;
+- tinyz: zlib (its own configure, a shared library with a versioned file name,
+  a test program linked against it by path with no RUNPATH), in shell mode.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nixbuild import config
+from tests.conftest import REPO, nix_env, nixbuild
+from tests.e2e.test_errors import assert_one_error_line
+from tests.e2e.tools import run_image, skopeo_inspect
+
+pytestmark = [pytest.mark.nix, pytest.mark.e2e]
+
+PROJECTS = REPO / "tests" / "projects"
+TARGETS = ("x86_64-linux", "aarch64-linux")
+GOARCH = {"x86_64-linux": "amd64", "aarch64-linux": "arm64"}
+
+
+def copy(name: str, dest: Path) -> Path:
+    root = dest / name
+    shutil.copytree(PROJECTS / name, root)
+    return root
+
+
+def init(root: Path, *args: str) -> None:
+    result = nixbuild("init", "-C", str(root), "--source", "hostpkgs", *(a for t in TARGETS for a in ("-t", t)), *args)
+    assert result.returncode == 0, result.stderr
+
+
+def add(root: Path, text: str) -> None:
+    toml = root / "nixbuild.toml"
+    toml.write_text(toml.read_text() + "\n" + text)
+
+
+def tars(root: Path) -> list[Path]:
+    return list((root / "nixbuild-result").rglob("*.tar"))
+
+
+# -- pigz -------------------------------------------------------------------------
+
+GZPAR_TEST = """[[test]]
+name = "selftest"
+args = ["--selftest"]
+stdout = "^gzpar --selftest, zlib [0-9.]+$"
+"""
+GZPAR_OUT = ["crc32 bb1b5dbf, ratio 1.09", "round-trip ok"]
+
+
+def test_pigz_shaped_makefile_with_the_c_builder(tmp_path: Path) -> None:
+    """init reads the program from the first target (there is no install target) and the
+    input from -lz; the image runs with the package set's zlib and nothing else of it."""
+    root = copy("gzpar", tmp_path)
+    init(root)
+    project = config.load(root)
+    assert (project.package.builder, project.package.program, project.package.inputs) == ("c", "gzpar", ("zlib",))
+    add(root, GZPAR_TEST)
+    result = nixbuild("image", "--json", "-C", str(root))
+    assert result.returncode == 0, result.stderr
+    report = result.json()
+    assert report["proof"]["passed"] is True and [t["passed"] for t in report["tests"]] == [True]
+    zlib = [p["path"] for p in report["store_paths"] if "-zlib-" in p["path"]]
+    assert len(zlib) == 1 and not zlib[0].endswith("-dev")  # its runtime output only
+    out = run_image(Path(report["image"]), tmp_path / "run", ["--selftest"]).splitlines()
+    assert out[1:] == GZPAR_OUT
+    # aarch64: the package set's zlib for the target, or (hostpkgs imports zlib from the
+    # host's Debian for x86_64 only) one line saying it is not there, exit 4, no image.
+    cross = nixbuild("image", "-t", "aarch64-linux", "--json", "-C", str(root))
+    if cross.returncode == 0:
+        archive = Path(cross.json()["image"])
+        assert skopeo_inspect(archive)["Architecture"] == "arm64"
+        out = run_image(archive, tmp_path / "run-arm64", ["--selftest"], target="aarch64-linux").splitlines()
+        assert out[1:] == GZPAR_OUT
+    else:
+        assert cross.returncode == 4, cross.stderr
+        line = assert_one_error_line(cross.stderr)
+        assert "zlib" in line and "not available for aarch64-unknown-linux-gnu" in line
+        assert not list((root / "nixbuild-result" / "aarch64-linux").glob("*.tar"))
+
+
+def test_pigz_shaped_makefile_without_the_input_names_it(tmp_path: Path) -> None:
+    """Without inputs = ["zlib"], as with real nixpkgs: the build cannot find zlib.h (exit 5,
+    one line naming the input). hostpkgs compiles against the host's /usr/include and the
+    host's libraries (Debian's cross compilers search its multiarch directories too), so
+    there the build may succeed and the proof refuses the program that needs libz.so.1 (exit
+    8), with the same input to add. Never an image."""
+    root = copy("gzpar", tmp_path)
+    init(root)
+    toml = root / "nixbuild.toml"
+    toml.write_text(toml.read_text().replace('inputs = ["zlib"]\n', "").replace(
+        '"aarch64-linux"]', '"aarch64-linux", "riscv64-linux"]'))
+    for target in TARGETS:
+        result = nixbuild("image", "-t", target, "-C", str(root))
+        assert result.returncode in (5, 8), result.stderr
+        line = assert_one_error_line(result.stderr)
+        if result.returncode == 5:
+            assert line.startswith("nixbuild: error: the build of gzpar-0.0.0 failed: the build cannot find the "
+                                   "header zlib.h (hint: add the package that provides zlib.h to [package] inputs")
+        else:
+            assert "bin/gzpar: needs libz.so.1, which is not in the image" in line
+        assert 'inputs = ["zlib"]' in line
+    # riscv64: no Debian multiarch directory of the host has a zlib for it, as in nixpkgs.
+    result = nixbuild("image", "-t", "riscv64-linux", "-C", str(root))
+    assert result.returncode == 5, result.stderr
+    assert assert_one_error_line(result.stderr).startswith(
+        "nixbuild: error: the build of gzpar-riscv64-unknown-linux-gnu-0.0.0 failed: the link cannot find the "
+        'library -lz (libz.so) (hint: add the package that provides libz to [package] inputs in nixbuild.toml '
+        '(inputs = ["zlib"])')
+    assert tars(root) == []
+
+
+def test_pigz_shaped_makefile_in_shell_mode(tmp_path: Path) -> None:
+    """init --builder shell: `make -B CC=$CC` (the Makefile's CC=gcc is overridden), the
+    program as artifact, zlib as input; built for each target in turn in the same tree."""
+    root = copy("gzpar", tmp_path)
+    init(root, "--builder", "shell")
+    pkg = config.load(root).package
+    assert (pkg.options.build, pkg.options.artifact, pkg.inputs) == ("make -B CC=$CC", ("gzpar",), ("zlib",))
+    add(root, GZPAR_TEST)
+    result = nixbuild("image", "--json", "-C", str(root))
+    assert result.returncode == 0, result.stderr
+    report = result.json()
+    fixed = next(f for f in report["fixup"] if f["path"] == "bin/gzpar")
+    assert any("-zlib-" in p for p in fixed["runpath"]["after"])
+    out = run_image(Path(report["image"]), tmp_path / "run", ["--selftest"]).splitlines()
+    assert out[1:] == GZPAR_OUT
+
+
+# -- golang/example ---------------------------------------------------------------------
+
+HELLO_TESTS = """[[test]]
+name = "greets"
+args = ["-g", "Bonjour", "gopher"]
+stdout = "^Bonjour, gopher! \\\\([a-z0-9]+\\\\)$"
+
+[[test]]
+name = "usage"
+args = ["a", "b"]
+exit-code = 2
+stderr = "^usage: hello"
+"""
+
+
+def test_golang_example_hello_with_plain_go_build(tmp_path: Path) -> None:
+    """At the repository's root init refuses in one line (its requirements are not vendored);
+    in hello/, init --builder shell writes `go build` into a per-target path, and both
+    images run (the aarch64 one under qemu-user) and pass the README's checks."""
+    root = copy("goexamples", tmp_path)
+    refused = nixbuild("init", "-C", str(root), "--source", "hostpkgs")
+    assert refused.returncode == 2
+    assert "go.mod requires modules (golang.org/x/tools) that are not vendored" in assert_one_error_line(
+        refused.stderr)
+    hello = root / "hello"
+    init(hello, "--builder", "shell")
+    pkg = config.load(hello).package
+    assert (pkg.options.build, pkg.options.artifact) == ("go build -o build/$NIXBUILD_TARGET/hello .",
+                                                         ("build/{target}/hello",))
+    add(hello, HELLO_TESTS)
+    env = nix_env(GOCACHE=str(tmp_path / "gocache"))
+    result = nixbuild("image", "-t", "all", "--json", "-C", str(hello), env=env)
+    assert result.returncode == 0, result.stderr
+    for target in TARGETS:
+        archive = hello / "nixbuild-result" / target / "hello-0.0.0.tar"
+        out = run_image(archive, tmp_path / f"run-{target}", ["gopher"], target=target)
+        assert out == f"Hello, gopher! ({GOARCH[target]})\n"
+
+
+# -- zlib -------------------------------------------------------------------------------
+
+TINYZ = """version = 1
+
+[package]
+name = "tinyz"
+version = "1.3.1"
+builder = "shell"
+program = "tinyzsh"
+build = "./configure && make -B tinyzsh"
+artifact = ["tinyzsh", "libtinyz.so.1.3.1"]
+
+[target]
+platforms = ["x86_64-linux", "aarch64-linux"]
+
+[nixpkgs]
+source = "hostpkgs"
+
+[[test]]
+args = ["aaaaaaaabbbbcd"]
+stdout = "^round-trip ok$"
+"""
+
+
+def test_zlib_shaped_library_and_its_test_program(tmp_path: Path) -> None:
+    """The program needs libtinyz.so.1 (the SONAME) and has no RUNPATH: the library goes to
+    lib/ with a libtinyz.so.1 link, the fix-up points the program there, and it runs."""
+    root = copy("tinyz", tmp_path)
+    (root / "nixbuild.toml").write_text(TINYZ)
+    for target in TARGETS:
+        result = nixbuild("image", "-t", target, "--json", "-C", str(root))
+        assert result.returncode == 0, result.stderr
+        report = result.json()
+        out_path = "/".join(report["config"]["Entrypoint"][0].split("/")[:4])
+        fixed = next(f for f in report["fixup"] if f["path"] == "bin/tinyzsh")
+        assert fixed["runpath"]["before"] == [] or all("/nix/store/" in p for p in fixed["runpath"]["before"])
+        assert fixed["runpath"]["after"][0] == f"{out_path}/lib"
+        out = run_image(Path(report["image"]), tmp_path / f"run-{target}", ["aaaaaaaabbbbcd"], target=target)
+        assert out.splitlines() == ["tinyz 1.3.1", "14 -> 8 bytes, adler32 27f00558", "round-trip ok"]

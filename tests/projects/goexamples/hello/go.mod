@@ -1,0 +1,3 @@
+module example.org/goexamples/hello
+
+go 1.19
