@@ -203,6 +203,9 @@ _KNOWN_HINTS = (
      'or pin it: source = "lock" and `nixbuild lock --url URL`, or source = "path:DIR"'),
     ("with features {} is required to build",
      "this machine cannot build for that system: check the plan with `nixbuild doctor` and configure a builder"),
+    ("(hostpkgs has it only in the native package set)",
+     "the offline package set (source = \"hostpkgs\") imports this package from the host for its own system only; "
+     "real nixpkgs builds it for every target (source = \"channel\", \"lock\" or \"path:DIR\")"),
 )
 
 

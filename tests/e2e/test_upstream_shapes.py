@@ -89,6 +89,7 @@ def test_pigz_shaped_makefile_with_the_c_builder(tmp_path: Path) -> None:
         assert cross.returncode == 4, cross.stderr
         line = assert_one_error_line(cross.stderr)
         assert "zlib" in line and "not available for aarch64-unknown-linux-gnu" in line
+        assert "(hint: the offline package set (source = \"hostpkgs\") imports this package from the host" in line
         assert not list((root / "nixbuild-result" / "aarch64-linux").glob("*.tar"))
 
 
@@ -218,3 +219,7 @@ def test_zlib_shaped_library_and_its_test_program(tmp_path: Path) -> None:
         assert fixed["runpath"]["after"][0] == f"{out_path}/lib"
         out = run_image(Path(report["image"]), tmp_path / f"run-{target}", ["aaaaaaaabbbbcd"], target=target)
         assert out.splitlines() == ["tinyz 1.3.1", "14 -> 8 bytes, adler32 27f00558", "round-trip ok"]
+    text = nixbuild("image", "-C", str(root)).stdout  # the report says what was proven and tested
+    assert ("proof:       passed: entrypoint tinyz-1.3.1/bin/tinyzsh; 2 ELF files checked, 2 libraries resolved "
+            "inside the image") in text.splitlines()
+    assert "tests:       1 passed ([test], run in the image)" in text.splitlines()
