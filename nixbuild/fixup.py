@@ -16,7 +16,7 @@ from pathlib import Path
 from nixbuild import providers
 
 RECORD = "elf.tsv"
-_HASH = re.compile(r"(/nix/store/)[0-9a-z]{32}-")
+_HASH = re.compile(r"(/nix/store/)([0-9a-z]{32})-")
 # autoPatchelfHook's line for a library it found nowhere (nixpkgs' wording).
 _MISSING = re.compile(r"could not satisfy dependency (\S+) wanted by /nix/store/[0-9a-z]{32}-[^/\s]+/(\S+)")
 _FIELDS = 7
@@ -64,19 +64,29 @@ def as_dict(f: FixedFile) -> dict[str, object]:
 
 
 def text_lines(files: tuple[FixedFile, ...]) -> list[str]:
-    """What the fix-up changed, one line per changed field (store hashes elided)."""
+    """What the fix-up changed, one line per changed field (store hashes elided; where only
+    a hash changed, e.g. the loader of an earlier package set, their first characters show)."""
     def paths(value: str) -> str:
         return _HASH.sub(r"\1…-", value) if value else "(none)"
+
+    def change(before: str, after: str) -> str:
+        if before and paths(before) == paths(after):
+            return f"{_HASH.sub(_short, before)} → {_HASH.sub(_short, after)}"
+        return f"{paths(before)} → {paths(after)}"
 
     lines = []
     for f in files:
         if f.interpreter_before != f.interpreter_after:
-            lines.append(f"{f.path}: interpreter {paths(f.interpreter_before)} → {paths(f.interpreter_after)}")
+            lines.append(f"{f.path}: interpreter {change(f.interpreter_before, f.interpreter_after)}")
         if f.runpath_before != f.runpath_after:
-            lines.append(f"{f.path}: RUNPATH {paths(f.runpath_before)} → {paths(f.runpath_after)}")
+            lines.append(f"{f.path}: RUNPATH {change(f.runpath_before, f.runpath_after)}")
         if not f.changed:
             lines.append(f"{f.path}: unchanged (RUNPATH {paths(f.runpath_after)})")
     return lines
+
+
+def _short(match: re.Match[str]) -> str:
+    return f"{match.group(1)}{match.group(2)[:7]}…-"
 
 
 def missing_libraries(log: str) -> tuple[tuple[str, str], ...]:

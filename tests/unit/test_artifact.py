@@ -150,6 +150,13 @@ def test_fixup_record_reads_back() -> None:
     ]
     with pytest.raises(ValueError, match="expected 7 tab-separated fields"):
         fixup.parse("bin/app\tx\n")
+    # Only the hash changed (a Go build cache's loader of an earlier package set): it shows.
+    old, new = "/nix/store/p67sbh7" + "6" * 25 + "-glibc-host", "/nix/store/f79nk7c" + "7" * 25 + "-glibc-host"
+    rehashed = fixup.parse(f"bin/go\t{old}/lib/ld.so\t{new}/lib/ld.so\t\t{new}/lib\tlibc.so.6\tlibc.so.6\n")
+    assert fixup.text_lines(rehashed) == [
+        "bin/go: interpreter /nix/store/p67sbh7…-glibc-host/lib/ld.so → /nix/store/f79nk7c…-glibc-host/lib/ld.so",
+        "bin/go: RUNPATH (none) → /nix/store/…-glibc-host/lib",
+    ]
 
 
 def test_missing_libraries_from_the_hooks_log() -> None:
