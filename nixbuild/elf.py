@@ -1,6 +1,8 @@
 """Reads ELF files with pyelftools: class, machine, type, interpreter, the
-addresses of the loadable segments, and the dynamic section's DT_NEEDED,
-DT_RUNPATH, DT_RPATH and DT_SONAME.
+addresses of the loadable segments, the dynamic section's DT_NEEDED,
+DT_RUNPATH, DT_RPATH and DT_SONAME, and the GNU symbol versions a file needs
+of each library and those it defines (what ld.so checks before it starts a
+program: "version `GLIBC_2.38' not found").
 
 The one ELF reader of nixbuild (the closure proof, shell mode's artifact
 check). The dynamic entries are read through the PT_DYNAMIC segment, so a
@@ -16,6 +18,7 @@ from typing import IO
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 from elftools.elf.enums import ENUM_E_MACHINE
+from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
 
 MAGIC = b"\x7fELF"
 MACHINE_NAMES = {62: "x86_64", 183: "aarch64", 243: "riscv", 40: "arm", 3: "i386"}
@@ -48,6 +51,11 @@ class ElfFile(ElfHeader):
     rpath: tuple[str, ...]  # DT_RPATH entries
     soname: str | None
     load_addresses: tuple[int, ...] = ()  # p_vaddr of each PT_LOAD segment, in file order
+    version_needs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (library file name, versions), .gnu.version_r
+    version_defs: tuple[str, ...] = ()  # versions this file defines (.gnu.version_d), without the base entry
+
+    def versions_needed_of(self, library: str) -> tuple[str, ...]:
+        return next((versions for name, versions in self.version_needs if name == library), ())
 
     @property
     def loadable(self) -> bool:
@@ -87,6 +95,7 @@ def read(stream: IO[bytes]) -> ElfFile:
                         rpath.extend(p for p in tag.rpath.split(":") if p)
                     elif name == "DT_SONAME":
                         soname = tag.soname
+        needs, defs = _versions(elf)
         return ElfFile(
             elf_class=1 if elf.elfclass == 32 else 2,
             machine=machine_number,
@@ -97,9 +106,28 @@ def read(stream: IO[bytes]) -> ElfFile:
             rpath=tuple(rpath),
             soname=soname,
             load_addresses=tuple(loads),
+            version_needs=needs,
+            version_defs=defs,
         )
     except (ELFError, ValueError, KeyError, OSError, UnicodeDecodeError, AssertionError) as exc:
         raise NotElfError(str(exc) or type(exc).__name__) from None
+
+
+def _versions(elf: ELFFile) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]:
+    """The symbol versions needed per library and defined, from the section headers (a file
+    without them, e.g. after sstrip, has none to check)."""
+    needs: list[tuple[str, tuple[str, ...]]] = []
+    defs: list[str] = []
+    for section in elf.iter_sections():
+        if isinstance(section, GNUVerNeedSection):
+            for verneed, auxiliaries in section.iter_versions():
+                needs.append((verneed.name, tuple(aux.name for aux in auxiliaries)))
+        elif isinstance(section, GNUVerDefSection):
+            for verdef, auxiliaries in section.iter_versions():
+                names = [aux.name for aux in auxiliaries]
+                if names and not verdef["vd_flags"] & 0x1:  # VER_FLG_BASE: the file's own name
+                    defs.append(names[0])
+    return tuple(needs), tuple(defs)
 
 
 def read_header(path: Path) -> ElfHeader | None:

@@ -9,7 +9,7 @@ that reach the image:
   position-independent maps no segment below the lowest address Linux lets a
   program map; its interpreter exists in the image and is for the target too;
   every DT_NEEDED resolves to a library of the target's class and machine
-  inside the image;
+  inside the image that defines the symbol versions the file needs;
 - a script's ``#!`` interpreter exists in the image, and is proven the same way
   (``#!/usr/bin/env NAME``: NAME is on the image's PATH).
 
@@ -55,6 +55,9 @@ NO_SHELL = ("the image has no shell (distroless): make the entrypoint a compiled
 # CAP_SYS_RAWIO (root outside a container) may map below it.
 _MIN_ADDRESS = {62: 0x10000, 3: 0x10000}
 _MIN_ADDRESS_ELSEWHERE = 0x8000
+NEWER_LIBRARY = ("build it against the package set's libraries, the ones the image holds: run its build through "
+                 "nixbuild (shell mode: the build command, with $CC) rather than taking a program built elsewhere "
+                 "(--no-build), which links the host's C library and libraries")
 LOW_SEGMENT = ("a program is mapped at the addresses it names; patchelf leaves one like this when, to give it a "
                "longer RUNPATH or interpreter, it moves its headers into a new segment below its first (Go's "
                "internally linked arm64 programs start at 64 KiB): link it so that the fix-up need not grow it — for "
@@ -396,6 +399,7 @@ def _resolve_all(state: _State, top: str, info: elf.ElfFile, loaded: dict[str, s
         runpath = [_expand(d, origin, state.workdir) for d in obj.runpath]
         for name in obj.needed:
             if name in loaded:
+                _versions(state, path, obj, name, loaded[name])
                 continue
             dirs = [*(() if obj.runpath else (*rpath, *chain)), *ld_library_path, *runpath, *defaults]
             hit, wrong = _search(state, name, dirs)
@@ -405,6 +409,7 @@ def _resolve_all(state: _State, top: str, info: elf.ElfFile, loaded: dict[str, s
             lib = state.parse(hit)
             if lib is None:
                 continue
+            _versions(state, path, obj, name, hit)
             loaded[name] = hit
             if lib.soname:
                 loaded[lib.soname] = hit
@@ -413,6 +418,19 @@ def _resolve_all(state: _State, top: str, info: elf.ElfFile, loaded: dict[str, s
                 seen.add(hit)
                 queue.append((hit, lib, chain + (() if obj.runpath else rpath)))
     return tuple(found)
+
+
+def _versions(state: _State, path: str, obj: elf.ElfFile, name: str, lib_path: str) -> None:
+    """ld.so refuses to start a program when a library it loads lacks a symbol version the
+    program (or a library) was linked against: "version `GLIBC_2.38' not found"."""
+    needed = obj.versions_needed_of(name)
+    lib = state.parse(lib_path) if needed else None
+    if lib is None or not lib.version_defs:
+        return  # a library without version definitions satisfies any (ld.so only warns)
+    missing = [v for v in needed if v not in lib.version_defs]
+    if missing:
+        state.problem(path, f"needs version {missing[0]} of {name}, which the image's {display(lib_path)} does not "
+                      f"define (it was linked against a newer {name})", NEWER_LIBRARY)
 
 
 def _search(state: _State, name: str, dirs: Sequence[str]) -> tuple[str | None, list[tuple[str, elf.ElfHeader]]]:

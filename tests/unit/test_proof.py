@@ -307,3 +307,37 @@ def test_an_x86_64_program_linked_at_address_zero_is_refused_and_cannot_start(tm
     assert "it maps a segment at address 0x0, below the lowest address Linux lets a program map (64 KiB" in error.message
     ran = start(archive, tmp_path, [f"{APP}/bin/hello"])
     assert ran.returncode != 0
+
+
+def test_a_library_older_than_the_one_linked_against_is_refused(tmp_path: Path, root: Rootfs) -> None:
+    """The program was linked against libgreet 2 (symbol version GREET_2); the image holds
+    libgreet 1, which defines only GREET_1: ld.so refuses to start it, and so does the proof.
+    With libgreet 2 in the image it is accepted and runs."""
+    libc = root.libc(X86_64)
+    versions = {1: "GREET_1 { global: greeting; local: *; };\n",
+                2: "GREET_1 { global: greeting; local: *; };\nGREET_2 { global: farewell; } GREET_1;\n"}
+    libs = {}
+    for major, script in versions.items():
+        (tmp_path / f"v{major}.map").write_text(script)
+        source = GREET_LIB + ('const char *farewell(void) { return "goodbye from libgreet 2"; }\n' if major == 2 else "")
+        libs[major] = compile_c(X86_64, source, tmp_path / f"v{major}/libgreet.so", "-shared", "-fPIC",
+                                "-Wl,-soname,libgreet.so.1", f"-Wl,--version-script={tmp_path}/v{major}.map")
+    program = compile_c(X86_64, '#include <stdio.h>\nconst char *farewell(void);\n'
+                        'int main(void) { puts(farewell()); return 0; }\n', tmp_path / "b/bye",
+                        f"-L{libs[2].parent}", "-lgreet", *linked(X86_64, libc, f"{APP}/lib"))
+    assert dict(elf.read(program.open("rb")).version_needs)["libgreet.so.1"] == ("GREET_2",)
+    root.add(f"{APP}/bin/bye", program)
+    root.add(f"{APP}/lib/libgreet.so.1", libs[1])
+    archive = image(tmp_path, root, f"{APP}/bin/bye")
+    error = refused(archive)
+    assert error.message == ("the image would not start: app-1.0-bin/bin/bye: needs version GREET_2 of libgreet.so.1, "
+                             "which the image's app-1.0-bin/lib/libgreet.so.1 does not define (it was linked against "
+                             "a newer libgreet.so.1)")
+    ran = start(archive, tmp_path / "old", [f"{APP}/bin/bye"])
+    assert ran.returncode != 0 and "version `GREET_2' not found" in ran.stderr
+    root.add(f"{APP}/lib/libgreet.so.1", libs[2])
+    archive = write_archive(root, tmp_path / "new.tar")
+    checked = {c.path: c for c in prove(archive).files}
+    assert dict(checked[f"{APP}/bin/bye"].libraries)["libgreet.so.1"] == f"{APP}/lib/libgreet.so.1"
+    ran = start(archive, tmp_path / "new", [f"{APP}/bin/bye"])
+    assert (ran.returncode, ran.stdout) == (0, "goodbye from libgreet 2\n"), ran.stderr
