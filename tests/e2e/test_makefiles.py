@@ -49,7 +49,7 @@ SHAPES = [
     ("cc-gcc", "app", ""),
     ("bindir", "daemon", 'make-flags = ["BINDIR=$(out)/bin"]\n'),
     ("make-target", "srv", 'make-target = "build"\ninstall-flags = ["INSTALL_ROOT=$(out)"]\n'),
-    ("no-install", "squash", ""),
+    ("no-install", "crunch", ""),
 ]
 
 
@@ -140,12 +140,12 @@ def test_an_output_left_empty_is_reported_by_inspect(tmp_path: Path) -> None:
 
 def test_no_install_target_and_no_such_program_fails_with_one_line(tmp_path: Path) -> None:
     """No install target, and `program` names a file the build does not make: one line, exit 5, no image."""
-    root = project(tmp_path, "no-install", "squash", 'program = "pigz"\n')
+    root = project(tmp_path, "no-install", "crunch", 'program = "pigz"\n')
     result = nixbuild("image", "-C", str(root))
     assert result.returncode == 5, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("nixbuild: error:")]
     assert len(errors) == 1, result.stderr
-    assert errors[0].startswith("nixbuild: error: the build of squash-1.0 failed: the Makefile has no install "
+    assert errors[0].startswith("nixbuild: error: the build of crunch-1.0 failed: the Makefile has no install "
                                 "target, and the build made no program 'pigz' (looked in ./, bin/, build/ and src/) "
                                 "(hint: set [package] program to the file the build makes")
     assert not list((root / "nixbuild-result").rglob("*.tar"))
