@@ -120,6 +120,17 @@ def render_text(report: RenderReport, dry_run: bool) -> str:
     return "\n".join([head, *lines])
 
 
+def _checked(outcome: ImageOutcome) -> str:
+    """What was proven of one target's image: "proof passed, 2 tests passed"."""
+    if outcome.proof is None:
+        return "proof and tests skipped (--no-check)"
+    tests = outcome.tests
+    if not tests:
+        return "proof passed"
+    passed = sum(1 for t in tests if t.passed)  # every one: a failed test leaves no image
+    return f"proof passed, {passed} test{'s' * (passed != 1)} passed"
+
+
 def many_dict(many: ManyOutcome) -> dict[str, object]:
     targets: list[dict[str, object]] = []
     for r in many.results:
@@ -157,7 +168,7 @@ def many_text(many: ManyOutcome) -> str:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     for r in many.results:
         if r.outcome is not None:
-            lines.append(f"{r.target}: {r.outcome.file}")
+            lines.append(f"{r.target}: {r.outcome.file} ({_checked(r.outcome)})")
     if many.index is not None:
         lines.append(f"index: {many.index.layout} (oci:{many.index.layout}:{many.index.tag}, {many.index.index_digest})")
         for target in many.left_out:

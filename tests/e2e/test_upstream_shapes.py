@@ -177,6 +177,10 @@ def test_golang_example_hello_with_plain_go_build(tmp_path: Path) -> None:
         archive = hello / "nixbuild-result" / target / "hello-0.0.0.tar"
         out = run_image(archive, tmp_path / f"run-{target}", ["gopher"], target=target)
         assert out == f"Hello, gopher! ({GOARCH[target]})\n"
+    text = nixbuild("image", "-t", "all", "-C", str(hello), env=env).stdout.splitlines()
+    for target in TARGETS:  # the table's targets say what was proven of each image
+        assert (f"{target}: {hello}/nixbuild-result/{target}/hello-0.0.0.tar (proof passed, 2 tests passed)"
+                in text), text
 
 
 # -- zlib -------------------------------------------------------------------------------
