@@ -12,7 +12,10 @@
 #     with the build users nixbld1…nixbld10, the group `nix-users`,
 #     /etc/nix/nix.conf and the nix-daemon units;
 #   - when run by a user other than root: that user is added to `nix-users`
-#     (the group that may talk to nix-daemon).
+#     (the group that may talk to nix-daemon);
+#   - the Debian packages of hostpkgs' imported libraries, for amd64 and the
+#     foreign architectures (scripts/debian-libraries.sh says what it
+#     changes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +36,8 @@ APT_PACKAGES=(
 # Foreign Debian architectures (multiarch: their libraries install beside the
 # host's) and what nixbuild needs from them: Rust's standard library for
 # aarch64 and armv7l, which Debian's rustc uses to cross-compile
-# (builder = "rust").
+# (builder = "rust"), and hostpkgs' imported libraries
+# (scripts/debian-libraries.sh, below).
 FOREIGN_ARCHES=(arm64 armhf)
 APT_PACKAGES+=(libstd-rust-dev:arm64 libstd-rust-dev:armhf)
 VENV=${VENV:-.venv}
@@ -63,6 +67,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+./scripts/debian-libraries.sh "${FOREIGN_ARCHES[@]}"
 
 if [ "$(id -u)" -ne 0 ] && ! id -nG | tr ' ' '\n' | grep -qx nix-users; then
   user=$(id -un)

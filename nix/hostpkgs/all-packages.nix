@@ -34,8 +34,20 @@ let
       }
       // args
     );
+
+  # The libraries of pkgs/libraries.json, imported from the Debian packages of
+  # the host platform's architecture (pkgs/import-library.nix). Their `deps`
+  # come from this set, so overlays replace them everywhere.
+  libraries = callPackage ./pkgs/import-library.nix {
+    libraryPackages = final;
+    hostImport = callPackage ./pkgs/host-import.nix { };
+  };
+  # The names come from the table alone: the set's attribute names must not
+  # depend on the fixed point.
+  libraryNames = lib.attrNames (builtins.fromJSON (builtins.readFile ./pkgs/libraries.json)).libraries;
 in
-{
+lib.genAttrs libraryNames (n: libraries.importLibrary n)
+// {
   inherit lib config;
   path = ./.;
 
@@ -92,8 +104,6 @@ in
 
   # --- packages imported from the host's Debian files, nixpkgs' outputs (pkgs/) -----
   inherit (callPackage ./pkgs { })
-    openssl
-    zlib
     busybox
     bashInteractive
     dash
@@ -115,10 +125,8 @@ in
     gawk
     gnutar
     gzip
-    bzip2
     gnumake
     gnupatch
-    xz
     file
     patchelf
     ;
@@ -146,3 +154,7 @@ in
     getopt = "getopt";
   } { meta.mainProgram = "fakeroot"; };
 }
+# xz and bzip2 are table libraries too: the native set's are the stdenv's own
+# (built by the bootstrap stage, as nixpkgs' final stage inherits them); a
+# cross set's are the target's, as in nixpkgs.
+// lib.optionalAttrs isNative { inherit (boot) xz bzip2; }

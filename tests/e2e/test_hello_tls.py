@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_example, nixbuild, run
-from tests.e2e.tools import bwrap_run, skopeo_inspect, store_paths_in, unpack
+from nixbuild import elf, platforms
+from tests.e2e.tools import bwrap_run, run_entrypoint, skopeo_inspect, store_paths_in, unpack
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
 
@@ -74,3 +75,40 @@ def test_program_hashes_and_compresses_as_nonroot(built, tmp_path: Path) -> None
     assert lines["zlib"] == zlib_version
     assert lines["sha256"] == hashlib.sha256(b"Hello from nixbuild!").hexdigest()
     assert lines["zlib-round-trip"] == "ok"
+
+
+@pytest.fixture(scope="module")
+def foreign(tmp_path_factory):  # type: ignore[no-untyped-def]
+    project = copy_example("hello-tls", tmp_path_factory.mktemp("tls-cross"))
+    result = nixbuild("image", "--target", "aarch64-linux", "--target", "armv7l-linux", "-j", "2", "--json",
+                      "-C", str(project))
+    assert result.returncode == 0, result.stderr
+    return project, {t["target"]: t for t in result.json()["targets"]}
+
+
+@pytest.mark.parametrize(("target", "config"), [("aarch64-linux", "aarch64-unknown-linux-gnu"),
+                                                ("armv7l-linux", "armv7l-unknown-linux-gnueabihf")])
+def test_foreign_image_runs_with_the_targets_libraries(foreign, target: str, config: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    project, by_target = foreign
+    archive = Path(by_target[target]["image"])
+    out = run_entrypoint(archive, tmp_path / "run", target, ["--check"])
+    lines = dict(line.split("=", 1) for line in out.splitlines()[1:])
+    assert lines["sha256"] == hashlib.sha256(b"Hello from nixbuild!").hexdigest()
+    assert lines["zlib-round-trip"] == "ok"
+    # The image holds the target's openssl.out and zlib.out (pkgsCross.<target>),
+    # never the host's, never a -dev output; every ELF file is for the target.
+    rootfs = unpack(archive, tmp_path / "look")
+    in_image = store_paths_in(rootfs)
+    for attr in ("openssl", "zlib"):
+        path = run(["nix-instantiate", "--eval", "--json", str(project / ".nixbuild"), "--argstr", "target", target,
+                    "-A", f"pkgs.{attr}.out.outPath"]).stdout.strip().strip('"')
+        assert path in in_image and f"-{attr}-{config}-" in path, path
+    assert not [p for p in in_image if p.endswith("-dev")]
+    plat = platforms.TARGETS[target]
+    checked = 0
+    for f in (rootfs / "nix" / "store").rglob("*.so*"):
+        header = elf.read_header(f)
+        if f.is_file() and not f.is_symlink() and header is not None:
+            assert (header.machine, header.elf_class) == (plat.elf_machine, plat.elf_class), f
+            checked += 1
+    assert checked >= 3  # libc, libcrypto, libz

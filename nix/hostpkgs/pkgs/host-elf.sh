@@ -11,6 +11,9 @@
 # refers to /usr or /lib.
 
 hostLibDir=/usr/lib/x86_64-linux-gnu
+# The interpreter hostElfFix writes; a package for another CPU sets it to its
+# store glibc's loader before calling hostElfFix.
+hostLoader="${hostLoader:-$glibcLib/ld-linux-x86-64.so.2}"
 
 # hostElfBundleLibs DEST FILE...: copy every library the FILEs need
 # (transitively) that is neither in the store glibc nor already in DEST from
@@ -48,7 +51,7 @@ hostElfFix() {
     local n d found
     chmod u+w "$file"
     if patchelf --print-interpreter "$file" >/dev/null 2>&1; then
-        patchelf --set-interpreter "$glibcLib/ld-linux-x86-64.so.2" "$file"
+        patchelf --set-interpreter "$hostLoader" "$file"
     fi
     for n in $(patchelf --print-needed "$file"); do
         found=""

@@ -19,12 +19,7 @@ let
   hostPlatform = stdenvNoCC.hostPlatform;
   supported = hostPlatform.config == "x86_64-unknown-linux-gnu";
 
-  statusFile = "/var/lib/dpkg/status";
-  stanzas =
-    if builtins.pathExists statusFile then
-      lib.filter builtins.isString (builtins.split "\nPackage: " ("\n" + builtins.readFile statusFile))
-    else
-      [ ];
+  stanzas = import ./dpkg-status.nix;
 
   # The installed version of a Debian package, e.g. "1:1.2.13.dfsg-1".
   debianVersion =

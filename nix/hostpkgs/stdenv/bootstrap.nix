@@ -90,31 +90,24 @@ let
       "gunzip"
       "zcat"
     ]) { meta.mainProgram = "gzip"; };
-    bzip2 = hostTool "bzip2" "bzip2" (same [
-      "bzip2"
-      "bunzip2"
-      "bzcat"
-    ]) { outputs = [ "bin" "out" ]; meta.mainProgram = "bzip2"; };
     gnumake = hostTool "gnumake" "make" (same [ "make" ]) { meta.mainProgram = "make"; };
     gnupatch = hostTool "gnupatch" "patch" (same [ "patch" ]) { meta.mainProgram = "patch"; };
-    # xz acts as lzma when called so (Debian links lzma by alternatives).
-    xz = hostTool "xz" "xz-utils" (
-      same [
-        "xz"
-        "unxz"
-        "xzcat"
-      ]
-      // {
-        lzma = "xz";
-        unlzma = "xz";
-      }
-    ) { outputs = [ "bin" "out" ]; meta.mainProgram = "xz"; };
     file = hostTool "file" "file" (same [ "file" ]) { meta.mainProgram = "file"; };
     patchelf = hostTool "patchelf" "patchelf" (same [ "patchelf" ]) { meta.mainProgram = "patchelf"; };
 
     # coreutils and bash are imported from the host (../pkgs), against the
     # build platform's glibc above.
     inherit (import ../pkgs { callPackage = lib.callPackageWith self; }) coreutils bash;
+    # xz and bzip2 are the table's libraries (../pkgs/libraries.json), with
+    # all of nixpkgs' outputs; the stdenv's PATH takes their `bin`.
+    inherit
+      ((import ../pkgs/import-library.nix {
+        inherit lib stdenvNoCC;
+        inherit (self) glibc;
+      }).packages)
+      xz
+      bzip2
+      ;
 
     # pkgs/stdenv/generic/common-path.nix, in its order.
     commonPath = with self; [
