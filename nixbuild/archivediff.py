@@ -169,6 +169,11 @@ class _Archive:
 
 
 def _read_archive(path: Path) -> _Archive:
+    if path.is_dir():  # an OCI layout: the layers are its blobs
+        from nixbuild import oci
+
+        image = oci.read_layout(path)
+        return _Archive(image.manifest_digest, json.loads(image.config), tuple(str(b.path) for b in image.layers))
     try:
         with tarfile.open(path, "r:") as archive:
             raw = _extract(archive, "manifest.json").read()
@@ -187,6 +192,9 @@ def _extract(archive: tarfile.TarFile, name: str) -> IO[bytes]:
 
 
 def _layer_entries(path: Path, name: str) -> dict[str, Entry]:
+    if path.is_dir():
+        with open(name, "rb") as blob:
+            return tar_entries(blob)
     with tarfile.open(path, "r:") as archive:
         return tar_entries(_extract(archive, name))
 
@@ -234,8 +242,9 @@ def match_layers(first: tuple[image_mod.Layer, ...],
 
 
 def compare_archives(first: Path, second: Path) -> ArchiveComparison:
-    """Manifest, config and layer digests of two docker-archives; a differing layer member by member."""
-    info_a, info_b = image_mod.read_docker_archive(first), image_mod.read_docker_archive(second)
+    """Manifest, config and layer digests of two images (OCI layouts or docker-archives); a differing
+    layer member by member."""
+    info_a, info_b = image_mod.read(first), image_mod.read(second)
     arch_a, arch_b = _read_archive(first), _read_archive(second)
     layers: list[LayerDifference] = []
     for i, j in match_layers(info_a.layers, info_b.layers):

@@ -60,6 +60,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "env": "string table", "workdir": "string", "user": "string", "ports": "port list",
         "labels": "string table", "certs": "boolean", "tzdata": "boolean", "max-layers": "integer",
         "extra": "string list", "forbid": "string list", "debug": "boolean",
+        "archive": "boolean",
     },
     "nixpkgs": {"source": "string", "overlays": "string list", "nixbuild-overlays": "boolean"},
     "target": {"platforms": "string list"},
@@ -111,6 +112,7 @@ class Image:
     extra: tuple[str, ...] = ()  # "<attribute path>.<output>", e.g. "openssl.out"
     forbid: tuple[str, ...] = DEFAULT_FORBID
     debug: bool = False
+    archive: bool = False  # also write the docker-archive on every build (besides the OCI layout)
 
 
 @dataclass(frozen=True)
@@ -481,9 +483,10 @@ def _image(r: Reader, package: Package) -> Image:
     debug = r.get(s, t, "debug", bool, False)
     if debug and len(tag) > 122:
         raise r.error((s, "tag"), "is too long for the -debug variant's tag")
+    archive = r.get(s, t, "archive", bool, False)
     return Image(name=name, tag=tag, entrypoint=entrypoint, cmd=tuple(cmd), env=env, workdir=workdir, user=user,
                  ports=tuple(ports), labels=labels, certs=certs, tzdata=tzdata, max_layers=max_layers,
-                 extra=tuple(extra), forbid=tuple(forbid), debug=debug)
+                 extra=tuple(extra), forbid=tuple(forbid), debug=debug, archive=archive)
 
 
 def _user(r: Reader, value: str) -> User:

@@ -1,24 +1,26 @@
 """`nixbuild image --format … --output PATH`: the image in the format asked for.
 
-The docker-archive under nixbuild-result/ stays the source; the other formats
-are converted from it (``registry.Containers.convert``, skopeo), so their
-layers are the same uncompressed tars with the same diff IDs. Every output is
-written atomically, and an existing path is replaced only when it is of the
-same kind (a file for the archives, an OCI layout for ``oci``).
+The OCI layout under nixbuild-result/ is the source; every other form is written
+from its blobs, with the same config and layers (so the same digests): an OCI
+layout elsewhere (blobs hard-linked), an OCI archive (the layout in a tar) or a
+docker-archive. Every output is written atomically, and an existing path is
+replaced only when it is of the same kind (a file for the archives, an OCI
+layout for ``oci``).
 """
 
 from __future__ import annotations
 
 import os
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from nixbuild.atomicfile import copy_atomic
+from nixbuild import oci
+from nixbuild.atomicfile import staged
 from nixbuild.errors import UsageError
-from nixbuild.registry import Containers
 
 FORMATS = ("docker-archive", "oci", "oci-archive")
-DEFAULT_FORMAT = "docker-archive"
+DEFAULT_FORMAT = "oci"  # the layout in nixbuild-result: nothing more to write
 _SUFFIX = {"docker-archive": ".tar", "oci": ".oci", "oci-archive": ".oci.tar"}
 
 
@@ -30,9 +32,9 @@ class Exported:
     manifest_digest: str | None  # OCI formats: the image manifest in index.json
 
 
-def default_output(archive: Path, fmt: str) -> Path:
-    """Next to the docker-archive: NAME-TAG.oci (a directory) or NAME-TAG.oci.tar."""
-    return archive.with_name(archive.name.removesuffix(".tar") + _SUFFIX[fmt])
+def default_output(layout: Path, fmt: str) -> Path:
+    """Next to the layout NAME-TAG.oci: NAME-TAG.tar, NAME-TAG.oci.tar (``oci``: the layout itself)."""
+    return layout.with_name(layout.name.removesuffix(".oci") + _SUFFIX[fmt])
 
 
 def check_output(path: Path, fmt: str) -> None:
@@ -52,10 +54,34 @@ def check_output(path: Path, fmt: str) -> None:
         raise UsageError(f"--output {path}: is a directory", hint=f"--format {fmt} writes one file; give a file name")
 
 
-def export(archive: Path, fmt: str, output: Path, *, tag: str, containers: Containers) -> Exported:
+def export(layout: Path, fmt: str, output: Path) -> Exported:
+    """Write the image of ``layout`` (an OCI layout nixbuild wrote) as ``fmt`` at ``output``."""
     check_output(output, fmt)
+    image = oci.read_layout(layout)
     if fmt == "docker-archive":
-        copy_atomic(archive, output)
-        return Exported(fmt, output, tag, None)
-    result = containers.convert(archive, fmt, output, tag=tag)
-    return Exported(fmt, result.path, tag, result.manifest_digest)
+        with staged(output) as tmp:
+            oci.write_docker_archive(image.config, image.layers, image.repo_tag, tmp)
+        return Exported(fmt, output, image.tag, None)
+    if fmt == "oci":
+        if output.resolve() != layout.resolve():
+            oci.copy_layout(layout, output)
+        return Exported(fmt, output, image.tag, image.manifest_digest)
+    with staged(output) as tmp:
+        _tar_layout(layout, tmp)
+    return Exported(fmt, output, image.tag, image.manifest_digest)
+
+
+def _tar_layout(layout: Path, out: Path) -> None:
+    """An OCI archive: the layout's files in a tar, in a fixed order with fixed metadata."""
+    names = ["oci-layout", "index.json", "blobs", "blobs/sha256",
+             *(f"blobs/sha256/{b.name}" for b in sorted((layout / "blobs" / "sha256").iterdir()))]
+    with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar:
+        for name in names:
+            info = tar.gettarinfo(os.path.join(layout, name), arcname=name)
+            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+            info.mode = 0o755 if info.isdir() else 0o644
+            if info.isfile():
+                with open(layout / name, "rb") as handle:
+                    tar.addfile(info, handle)
+            else:
+                tar.addfile(info)

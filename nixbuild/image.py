@@ -1,8 +1,9 @@
-"""Reads docker-archive files: manifest, config, layers, digests, store paths.
+"""Reads images: an OCI image layout (what nixbuild writes) or a docker-archive:
+manifest, config, layers, digests, store paths.
 
 Pure Python (tarfile); no external tool. The layer digests are the sha256 of
 each layer tar as stored in the archive, which is what ``rootfs.diff_ids``
-records for uncompressed layers.
+records for uncompressed layers; in a layout they are the blobs' names.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class Layer:
 @dataclass(frozen=True)
 class ImageInfo:
     path: Path
-    size: int  # bytes of the archive file
+    size: int  # bytes of the image: the archive file, or a layout's config, manifest and layers
     repo_tags: tuple[str, ...]
     architecture: str
     os: str
@@ -51,6 +52,47 @@ def _store_path_of(member: str) -> str | None:
     return "/" + STORE_PREFIX + top if top else None
 
 
+def read(path: Path) -> ImageInfo:
+    """An OCI image layout (a directory) or a docker-archive."""
+    return read_layout(path) if path.is_dir() else read_docker_archive(path)
+
+
+def layer_store_paths(handle) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """The store paths whose top entry is in the layer tar read from ``handle``."""
+    paths: set[str] = set()
+    with tarfile.open(fileobj=handle, mode="r:") as layer:
+        for member in layer:
+            store_path = _store_path_of(member.name)
+            if store_path:
+                paths.add(store_path)
+    return tuple(sorted(paths))
+
+
+def read_layout(path: Path, tag: str | None = None) -> ImageInfo:
+    from nixbuild import oci
+
+    image = oci.read_layout(path, tag)
+    config = json.loads(image.config)
+    layers = []
+    try:
+        for blob in image.layers:
+            with open(blob.path, "rb") as handle:
+                layers.append(Layer(digest=blob.digest, size=blob.size, store_paths=layer_store_paths(handle)))
+    except (tarfile.TarError, OSError) as exc:
+        raise NixbuildError(f"{path}: not a readable OCI image layout ({exc})") from None
+    return ImageInfo(
+        path=path,
+        size=len(image.config) + image.manifest_size + sum(b.size for b in image.layers),
+        repo_tags=(image.repo_tag,) if image.repo_tag else (),
+        architecture=config.get("architecture", ""),
+        os=config.get("os", ""),
+        variant=config.get("variant"),
+        config=config.get("config", {}),
+        config_digest="sha256:" + hashlib.sha256(image.config).hexdigest(),
+        layers=tuple(layers),
+    )
+
+
 def read_docker_archive(path: Path) -> ImageInfo:
     try:
         with tarfile.open(path, "r:*") as archive:
@@ -68,14 +110,8 @@ def read_docker_archive(path: Path) -> ImageInfo:
                     sha.update(chunk)
                     size += len(chunk)
                 handle.seek(0)
-                paths: set[str] = set()
-                with tarfile.open(fileobj=handle, mode="r:") as layer:
-                    for member in layer:
-                        store_path = _store_path_of(member.name)
-                        if store_path:
-                            paths.add(store_path)
                 digest = "sha256:" + sha.hexdigest()
-                layers.append(Layer(digest=digest, size=size, store_paths=tuple(sorted(paths))))
+                layers.append(Layer(digest=digest, size=size, store_paths=layer_store_paths(handle)))
     except (tarfile.TarError, KeyError, json.JSONDecodeError, OSError) as exc:
         raise NixbuildError(f"{path}: not a readable docker-archive ({exc})") from None
     return ImageInfo(

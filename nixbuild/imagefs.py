@@ -1,4 +1,4 @@
-"""The file tree a container of an image sees, read from its docker-archive.
+"""The file tree a container of an image sees, read from its OCI layout or docker-archive.
 
 The layers are applied in order (a later entry replaces an earlier one at the
 same path); each path has its type, mode, owner and link target, and a file's
@@ -13,6 +13,7 @@ images and are not interpreted.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
@@ -36,8 +37,9 @@ class Node:
     uid: int
     gid: int
     target: str = ""  # a symlink's target
-    offset: int = 0  # a file: where its bytes start in the archive
+    offset: int = 0  # a file: where its bytes start in ``source``
     size: int = 0
+    source: str = ""  # a file: the file holding its bytes (the archive, or a layout's layer blob)
 
 
 def _name(member: str) -> str:
@@ -52,28 +54,44 @@ def _parents(path: str) -> Iterator[str]:
         yield path
 
 
-def _layers(archive: tarfile.TarFile, file: Path) -> Iterator[tuple[int, tarfile.TarFile]]:
-    """(offset of the layer in the archive file, the layer) in the manifest's order."""
-    handle = archive.extractfile("manifest.json")
-    if handle is None:
-        raise KeyError("manifest.json")
-    manifest = json.load(handle)
-    if not isinstance(manifest, list) or len(manifest) != 1:
-        raise NixbuildError(f"{file}: expected one image in manifest.json")
-    for name in manifest[0]["Layers"]:
-        member = archive.getmember(name)
-        inner = archive.extractfile(member)
-        if inner is None:
-            raise KeyError(name)
-        with tarfile.open(fileobj=inner, mode="r:") as layer:
-            yield member.offset_data, layer
+@contextlib.contextmanager
+def layers(file: Path) -> Iterator[Iterator[tuple[str, int, tarfile.TarFile]]]:
+    """(the file holding the layer, the layer's offset in it, the layer) in the manifest's
+    order, for an OCI layout (a directory: one blob per layer) or a docker-archive."""
+    if file.is_dir():
+        from nixbuild import oci
 
+        blobs = oci.read_layout(file).layers
 
-def _open_archive(file: Path) -> tarfile.TarFile:
+        def of_layout() -> Iterator[tuple[str, int, tarfile.TarFile]]:
+            for blob in blobs:
+                with tarfile.open(blob.path, mode="r:") as layer:
+                    yield str(blob.path), 0, layer
+
+        yield of_layout()
+        return
     try:
-        return tarfile.open(file, mode="r:")
+        archive = tarfile.open(file, mode="r:")
     except (tarfile.TarError, OSError) as exc:
         raise NixbuildError(f"{file}: not an uncompressed docker-archive ({exc})") from None
+
+    def of_archive() -> Iterator[tuple[str, int, tarfile.TarFile]]:
+        handle = archive.extractfile("manifest.json")
+        if handle is None:
+            raise KeyError("manifest.json")
+        manifest = json.load(handle)
+        if not isinstance(manifest, list) or len(manifest) != 1:
+            raise NixbuildError(f"{file}: expected one image in manifest.json")
+        for name in manifest[0]["Layers"]:
+            member = archive.getmember(name)
+            inner = archive.extractfile(member)
+            if inner is None:
+                raise KeyError(name)
+            with tarfile.open(fileobj=inner, mode="r:") as layer:
+                yield str(file), member.offset_data, layer
+
+    with archive:
+        yield of_archive()
 
 
 class _Window(io.RawIOBase):
@@ -122,8 +140,8 @@ class ImageTree:
     def read(cls, file: Path) -> ImageTree:
         nodes: dict[str, Node] = {"/": Node("dir", 0o755, 0, 0)}
         try:
-            with _open_archive(file) as archive:
-                for offset, layer in _layers(archive, file):
+            with layers(file) as each:
+                for source, offset, layer in each:
                     members: dict[str, Node] = {}
                     for m in layer:
                         path = _name(m.name)
@@ -133,7 +151,7 @@ class ImageTree:
                                 continue
                         elif m.isreg():
                             node = Node("file", m.mode & 0o7777, m.uid, m.gid, offset=offset + m.offset_data,
-                                        size=m.size)
+                                        size=m.size, source=source)
                         elif m.isdir():
                             node = Node("dir", m.mode & 0o7777, m.uid, m.gid)
                         elif m.issym():
@@ -147,7 +165,7 @@ class ImageTree:
                                 break
                             nodes[parent] = Node("dir", 0o755, 0, 0)
         except (tarfile.TarError, KeyError, json.JSONDecodeError, OSError) as exc:
-            raise NixbuildError(f"{file}: not a readable docker-archive ({exc})") from None
+            raise NixbuildError(f"{file}: not a readable image ({exc})") from None
         return cls(file, nodes)
 
     def resolve(self, path: str, *, cwd: str = "/") -> str | None:
@@ -199,7 +217,7 @@ class ImageTree:
         """A seekable binary stream of the file at ``path`` (already resolved)."""
         node = self.nodes[path]
         assert node.kind == "file", path
-        return io.BufferedReader(_Window(open(self.archive, "rb"), node.offset, node.size))
+        return io.BufferedReader(_Window(open(node.source, "rb"), node.offset, node.size))
 
     def head(self, path: str, size: int = 256) -> bytes:
         with self.open(path) as handle:
@@ -243,8 +261,8 @@ def unpack(file: Path, dest: Path) -> None:
         return kept
 
     try:
-        with _open_archive(file) as archive:
-            for _, layer in _layers(archive, file):
+        with layers(file) as each:
+            for _, _, layer in each:
                 # Directories stay writable for their owner until every layer is in.
                 for member in layer:
                     layer.extract(keep(member), dest, numeric_owner=True, **_TRUSTED)

@@ -134,17 +134,11 @@ def _store_rel(name: str) -> tuple[str, str] | None:
 
 
 def _layer_tars(file: Path, info: ImageInfo) -> Iterator[tuple[int, tarfile.TarFile]]:
-    import json
+    from nixbuild import imagefs
 
-    with tarfile.open(file, "r:*") as archive:
-        handle = archive.extractfile("manifest.json")
-        assert handle is not None
-        names = json.load(handle)[0]["Layers"]
-        for index, name in enumerate(names):
-            inner = archive.extractfile(name)
-            assert inner is not None
-            with tarfile.open(fileobj=inner, mode="r:") as layer:
-                yield index, layer
+    with imagefs.layers(file) as each:
+        for index, (_, _, layer) in enumerate(each):
+            yield index, layer
 
 
 def read_contents(file: Path, info: ImageInfo) -> ArchiveContents:
@@ -263,7 +257,7 @@ def _store_infos(nix: Nix | None, paths: Sequence[str]) -> dict[str, PathInfo]:
 
 
 def inspect_archive(file: Path, nix: Nix | None) -> Inspection:
-    info = image_mod.read_docker_archive(file)
+    info = image_mod.read(file)
     contents = read_contents(file, info)
     store = _store_infos(nix, info.store_paths)
     infos: dict[str, PathInfo] = {}
@@ -370,7 +364,9 @@ def of_project(directory: Path, target: str | None, *, verbose: bool = False,
 
 
 def of_file(file: Path, *, verbose: bool = False, log=lambda line: None) -> Inspection:  # type: ignore[no-untyped-def]
-    hint = "give a docker-archive (nixbuild-result/TARGET/NAME-TAG.tar)"
+    hint = "give an OCI layout (nixbuild-result/TARGET/NAME-TAG.oci) or a docker-archive"
+    if file.is_dir() and (file / "oci-layout").is_file():
+        return inspect_archive(file, store_nix(verbose, log))
     if not readfile.regular(file, hint=hint):
         raise UsageError(f"{file}: no such file", hint=hint)
     return inspect_archive(file, store_nix(verbose, log))
@@ -378,7 +374,8 @@ def of_file(file: Path, *, verbose: bool = False, log=lambda line: None) -> Insp
 
 def of_image_or_project(arg: Path, *, verbose: bool = False, log=lambda line: None,
                         output: object = None) -> Inspection:  # type: ignore[no-untyped-def]
-    """`nixbuild diff` operands: a docker-archive, or a project directory (its default target's image)."""
-    if arg.is_dir():
+    """`nixbuild diff` operands: an OCI layout or a docker-archive, or a project directory (its default
+    target's image)."""
+    if arg.is_dir() and not (arg / "oci-layout").is_file():
         return of_project(arg, None, verbose=verbose, log=log, output=output)
     return of_file(arg, verbose=verbose, log=log)

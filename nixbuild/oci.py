@@ -1,23 +1,34 @@
-"""Writes an OCI image layout holding a multi-platform image index, from
-docker-archives (one per target). Pure Python and deterministic: the same
-archives give byte-identical blobs and index.
+"""Writes images out of the layer cache: an OCI image layout per image, a
+docker-archive when one is asked for, and the multi-platform OCI index. Pure
+Python and deterministic: the same layers and config give byte-identical
+manifests and index.
 
-Layout: oci-layout, index.json (one entry: the image index, named by the tag),
-blobs/sha256/… (the image index, one manifest + config + uncompressed layers
-per platform). `skopeo inspect --raw oci:DIR:TAG` shows the index and
-`skopeo copy --all oci:DIR:TAG docker://…` pushes every platform.
+An image layout (``oci:DIR:TAG``) holds oci-layout, index.json (one manifest,
+named by the tag) and blobs/sha256/…: the image config exactly as the stream
+script writes it (so the config digest is the Docker image ID of the
+docker-archive), the OCI manifest, and the uncompressed layers as **hard links**
+to the cached layers (a copy only when the cache is on another file system).
+``index`` (several platforms) has the image index as its one entry;
+``skopeo copy --all oci:DIR:TAG docker://…`` pushes every platform.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import io
 import json
 import os
+import shutil
 import tarfile
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from nixbuild.atomicfile import claimed_temp, replace_dir
+from nixbuild.errors import NixbuildError
+from nixbuild.layers import Assembled, Blob
 from nixbuild.platforms import Platform
 
 MT_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -25,6 +36,7 @@ MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MT_CONFIG = "application/vnd.oci.image.config.v1+json"
 MT_LAYER = "application/vnd.oci.image.layer.v1.tar"
 REF_NAME = "org.opencontainers.image.ref.name"
+IMAGE_NAME = "io.containerd.image.name"  # the full name:tag (containerd's annotation), as RepoTags has it
 
 
 @dataclass(frozen=True)
@@ -42,14 +54,39 @@ class IndexResult:
     entries: tuple[IndexEntry, ...]
 
 
+@dataclass(frozen=True)
+class Layout:
+    path: Path
+    tag: str
+    manifest_digest: str
+    manifest_size: int
+    linked: int  # layer blobs hard-linked from the cache
+    copied: int  # layer blobs copied (the cache is on another file system)
+
+
 def _dump(obj: object) -> bytes:
     return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _descriptor(media_type: str, digest: str, size: int, **extra: object) -> dict[str, object]:
+    return {"mediaType": media_type, "digest": digest, "size": size, **extra}
+
+
+def image_manifest(config: bytes, layers: Sequence[Blob]) -> bytes:
+    """The OCI manifest of an image: its config blob and uncompressed layers."""
+    return _dump({
+        "schemaVersion": 2,
+        "mediaType": MT_MANIFEST,
+        "config": _descriptor(MT_CONFIG, "sha256:" + hashlib.sha256(config).hexdigest(), len(config)),
+        "layers": [_descriptor(MT_LAYER, b.digest, b.size) for b in layers],
+    })
 
 
 class _Blobs:
     def __init__(self, root: Path):
         self.dir = root / "blobs" / "sha256"
-        self.dir.mkdir(parents=True)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.linked = self.copied = 0
 
     def add_bytes(self, data: bytes) -> tuple[str, int]:
         digest = hashlib.sha256(data).hexdigest()
@@ -58,61 +95,137 @@ class _Blobs:
             path.write_bytes(data)
         return "sha256:" + digest, len(data)
 
-    def add_stream(self, handle) -> tuple[str, int]:  # type: ignore[no-untyped-def]
-        tmp = self.dir / ".incoming"
-        sha, size = hashlib.sha256(), 0
-        with open(tmp, "wb") as out:
-            while chunk := handle.read(1 << 20):
-                sha.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
-        digest = sha.hexdigest()
-        os.replace(tmp, self.dir / digest)
-        return "sha256:" + digest, size
+    def link(self, source: Path, digest: str) -> None:
+        """The blob ``digest`` as a hard link to ``source`` (a copy across file systems)."""
+        path = self.dir / digest.removeprefix("sha256:")
+        if path.exists():
+            return
+        try:
+            os.link(source, path)
+            self.linked += 1
+        except OSError:  # another file system (EXDEV), or links not allowed here
+            shutil.copyfile(source, path)
+            self.copied += 1
 
 
-def _descriptor(media_type: str, digest: str, size: int, **extra: object) -> dict[str, object]:
-    return {"mediaType": media_type, "digest": digest, "size": size, **extra}
+def _top_index(manifest_digest: str, size: int, tag: str, media_type: str = MT_MANIFEST,
+               repo_tag: str = "") -> bytes:
+    annotations = {REF_NAME: tag, **({IMAGE_NAME: repo_tag} if repo_tag else {})}
+    return _dump({"schemaVersion": 2, "mediaType": MT_INDEX,
+                  "manifests": [_descriptor(media_type, manifest_digest, size, annotations=annotations)]})
 
 
-def _add_image(blobs: _Blobs, archive: Path) -> tuple[str, int]:
-    with tarfile.open(archive) as tar:
-        manifest = json.load(tar.extractfile("manifest.json"))[0]  # type: ignore[arg-type]
-        config_bytes = tar.extractfile(manifest["Config"]).read()  # type: ignore[union-attr]
-        config_digest, config_size = blobs.add_bytes(config_bytes)
-        layers = []
-        for name in manifest["Layers"]:
-            digest, size = blobs.add_stream(tar.extractfile(name))
-            layers.append(_descriptor(MT_LAYER, digest, size))
-    image_manifest = {
-        "schemaVersion": 2,
-        "mediaType": MT_MANIFEST,
-        "config": _descriptor(MT_CONFIG, config_digest, config_size),
-        "layers": layers,
-    }
-    return blobs.add_bytes(_dump(image_manifest))
+def fill_layout(image: Assembled, directory: Path, tag: str) -> Layout:
+    """Write the OCI layout of ``image`` into the empty ``directory``."""
+    directory.chmod(0o755)
+    blobs = _Blobs(directory)
+    blobs.add_bytes(image.config)
+    for layer in image.layers:
+        blobs.link(layer.path, layer.digest)
+    digest, size = blobs.add_bytes(image_manifest(image.config, image.layers))
+    (directory / "index.json").write_bytes(_top_index(digest, size, tag, repo_tag=image.repo_tag))
+    (directory / "oci-layout").write_bytes(_dump({"imageLayoutVersion": "1.0.0"}))
+    return Layout(directory, tag, digest, size, blobs.linked, blobs.copied)
+
+
+def write_layout(image: Assembled, dest: Path, tag: str) -> Layout:
+    """Write the OCI layout ``dest`` (replaced atomically) for ``image``."""
+    with claimed_temp(dest.parent, f".{dest.name}.", ".tmp", directory=True) as tmp:
+        layout = fill_layout(image, tmp, tag)
+        replace_dir(tmp, dest)
+    return dataclasses.replace(layout, path=dest)
+
+
+def copy_layout(source: Path, dest: Path) -> None:
+    """A copy of the layout ``source`` at ``dest`` (replaced atomically), its blobs hard-linked."""
+    with claimed_temp(dest.parent, f".{dest.name}.", ".tmp", directory=True) as tmp:
+        blobs = _Blobs(tmp)
+        for blob in sorted((source / "blobs" / "sha256").iterdir()):
+            blobs.link(blob, blob.name)
+        for name in ("index.json", "oci-layout"):
+            shutil.copyfile(source / name, tmp / name)
+        replace_dir(tmp, dest)
+
+
+@dataclass(frozen=True)
+class LayoutImage:
+    """One image of a layout: its manifest, config and layers (the files holding them)."""
+
+    manifest_digest: str
+    manifest_size: int
+    config: bytes
+    layers: tuple[Blob, ...]
+    tag: str
+    repo_tag: str  # name:tag (io.containerd.image.name), "" when the layout does not say
+
+
+def read_layout(layout: Path, tag: str | None = None) -> LayoutImage:
+    """The image ``tag`` (or the only one) of an OCI layout whose manifest is an image manifest."""
+    try:
+        index = json.loads((layout / "index.json").read_bytes())
+        entries = index["manifests"]
+        if tag is not None:
+            entries = [m for m in entries if m.get("annotations", {}).get(REF_NAME) == tag]
+        if len(entries) != 1 or entries[0].get("mediaType") != MT_MANIFEST:
+            raise NixbuildError(f"{layout}: expected one image manifest in index.json"
+                                + (f" tagged {tag!r}" if tag else ""))
+        entry = entries[0]
+        blobs = layout / "blobs" / "sha256"
+        manifest = json.loads((blobs / entry["digest"].removeprefix("sha256:")).read_bytes())
+        config = (blobs / manifest["config"]["digest"].removeprefix("sha256:")).read_bytes()
+        layers = tuple(Blob(l["digest"], int(l["size"]), blobs / l["digest"].removeprefix("sha256:"))
+                       for l in manifest["layers"])
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise NixbuildError(f"{layout}: not a readable OCI image layout ({exc})") from None
+    annotations = entry.get("annotations", {})
+    return LayoutImage(entry["digest"], int(entry["size"]), config, layers, annotations.get(REF_NAME, ""),
+                       annotations.get(IMAGE_NAME, ""))
+
+
+def write_docker_archive(config: bytes, layers: Sequence[Blob], repo_tag: str, out: Path) -> None:
+    """A docker-archive (``docker save`` layout, as the stream script writes it) from the
+    config and the layer files, written to ``out`` (the caller stages it). Every member's
+    mtime is the image's ``created``: the same image gives the same archive bytes."""
+    try:
+        mtime = int(datetime.fromisoformat(json.loads(config)["created"].replace("Z", "+00:00")).timestamp())
+    except (ValueError, KeyError, TypeError, AttributeError):
+        mtime = 0
+    config_name = hashlib.sha256(config).hexdigest() + ".json"
+    manifest = [{"Config": config_name, "RepoTags": [repo_tag] if repo_tag else [],
+                 "Layers": [f"{b.digest.removeprefix('sha256:')}/layer.tar" for b in layers]}]
+
+    def info(name: str, size: int) -> tarfile.TarInfo:
+        member = tarfile.TarInfo(name)
+        member.size, member.mtime, member.mode = size, mtime, 0o644
+        return member
+
+    with open(out, "wb") as handle, tarfile.open(fileobj=handle, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+        for blob, name in zip(layers, manifest[0]["Layers"], strict=True):
+            with open(blob.path, "rb") as data:
+                tar.addfile(info(name, os.fstat(data.fileno()).st_size), data)
+        tar.addfile(info(config_name, len(config)), io.BytesIO(config))
+        encoded = json.dumps(manifest, indent=4).encode()
+        tar.addfile(info("manifest.json", len(encoded)), io.BytesIO(encoded))
 
 
 def write_index(images: list[tuple[Platform, Path]], dest: Path, tag: str) -> IndexResult:
-    """Write the OCI layout ``dest`` (replaced atomically) with one manifest per platform."""
+    """Write the OCI layout ``dest`` (replaced atomically) with one manifest per platform,
+    from the images' own layouts (blobs hard-linked)."""
     with claimed_temp(dest.parent, ".oci-", directory=True) as tmp:
         blobs = _Blobs(tmp)
         manifests, entries = [], []
-        for plat, archive in images:
-            digest, size = _add_image(blobs, archive)
+        for plat, layout in images:
+            image = read_layout(layout)
+            for blob in (layout / "blobs" / "sha256").iterdir():
+                blobs.link(blob, blob.name)
             platform: dict[str, str] = {"architecture": plat.oci_arch, "os": "linux"}
             if plat.oci_variant:
                 platform["variant"] = plat.oci_variant
-            manifests.append(_descriptor(MT_MANIFEST, digest, size, platform=platform))
-            entries.append(IndexEntry(plat.oci_platform, digest, size))
+            manifests.append(_descriptor(MT_MANIFEST, image.manifest_digest, image.manifest_size, platform=platform))
+            entries.append(IndexEntry(plat.oci_platform, image.manifest_digest, image.manifest_size))
         index = {"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": manifests}
         index_digest, index_size = blobs.add_bytes(_dump(index))
-        top = {
-            "schemaVersion": 2,
-            "mediaType": MT_INDEX,
-            "manifests": [_descriptor(MT_INDEX, index_digest, index_size, annotations={REF_NAME: tag})],
-        }
-        (tmp / "index.json").write_bytes(_dump(top))
+        (tmp / "index.json").write_bytes(_top_index(index_digest, index_size, tag, MT_INDEX))
         (tmp / "oci-layout").write_bytes(_dump({"imageLayoutVersion": "1.0.0"}))
         replace_dir(tmp, dest)
     return IndexResult(layout=dest, tag=tag, index_digest=index_digest, entries=tuple(entries))

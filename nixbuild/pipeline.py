@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import os
 import shutil
 import threading
 from dataclasses import dataclass
@@ -17,10 +16,11 @@ from typing import TYPE_CHECKING
 
 from nixbuild import config as config_mod
 from nixbuild import image as image_mod
-from nixbuild import closure, fixup as fixup_mod, imagefs, oci, pkgset, platforms, projectlock, render
+from nixbuild import closure, fixup as fixup_mod, imagefs, imagerecord, oci, pkgset, platforms, projectlock, render
+from nixbuild import layers as layers_mod
 from nixbuild import plan as plan_mod
 from nixbuild.builders import all as builders
-from nixbuild.atomicfile import staged
+from nixbuild.atomicfile import claimed_temp, replace_dir, staged
 from nixbuild.config import Project
 from nixbuild.errors import BuildCommandError, NixbuildError, NixFailedError, UsageError
 from nixbuild import nix as nix_mod
@@ -50,16 +50,21 @@ class BuildOutcome:
 @dataclass(frozen=True)
 class ImageOutcome:
     target: str
-    file: Path
+    file: Path  # the OCI image layout (``oci:FILE:TAG``)
     stream_script: str | None  # the build-platform stream script (None: streamed on a remote builder)
     stream_conf: str | None  # its argument, the image's conf (None: remote)
     info: image_mod.ImageInfo
     store_paths: tuple[StorePath, ...]
-    debug_file: Path | None = None  # the -debug variant ([image] debug = true)
+    manifest_digest: str = ""  # the OCI manifest's, in the layout
+    archive: Path | None = None  # the docker-archive, when one was asked for
+    debug_file: Path | None = None  # the -debug variant's layout ([image] debug = true)
+    debug_archive: Path | None = None
     plan: plan_mod.Plan | None = None  # how it was built (native, cross, remote)
     proof: proof_mod.Proof | None = None  # the closure proof (None: skipped with --no-check)
     tests: tuple[smoke_mod.Result, ...] | None = None  # [test] results (None: no [test], or skipped)
     fixup: tuple[fixup_mod.FixedFile, ...] | None = None  # prebuilt artifacts: what the fix-up changed per ELF file
+    streamed: tuple[str, ...] = ()  # digests of the layers the stream script made in this run (others: cached)
+    unchanged: bool = False  # the image in nixbuild-result already was this one: nothing was written
 
     @property
     def reference(self) -> str:
@@ -181,83 +186,141 @@ def build(project: Project, nix: Nix, target: str, output: object = None) -> Bui
 
 def image(
     project: Project, nix: Nix, target: str, *, build_first: bool = True, output: object = None,
-    generated: bool = False, check: bool = True,
+    generated: bool = False, check: bool = True, archive: bool = False,
 ) -> ImageOutcome:
-    """Build the image of ``target`` into nixbuild-result/TARGET/. With ``check``, the archive
-    gets its final name only after the closure proof passed (proof.py); a refused image
-    leaves no image of the target behind."""
+    """Build the image of ``target`` into nixbuild-result/TARGET/: an OCI layout whose
+    layers are hard links into the layer cache (layers.py), and the docker-archive too with
+    ``archive`` (or ``[image] archive``). With ``check``, the layout gets its final name only
+    after the closure proof and the [test] smoke tests passed; a refused image leaves no
+    image of the target behind. When the project evaluates to the image nixbuild-result
+    already holds (imagerecord.py), nothing is streamed or written."""
     from nixbuild import proof as proof_mod  # pyelftools: only when an image is built
     from nixbuild import smoke
 
+    archive = archive or project.image.archive
     if not generated:
         generate(project)
     plan = plan_target(nix, target)
     pkgset.check(project, nix, plan)
     builder = builders.of(project.package)
     builder.produce(project, nix, plan, _generated(project), run=build_first, output=output)
-    file = image_file(project, target)
     try:
-        with staged(file) as tmp:
-            if plan.how == "remote":
-                # The stream script is Linux code this host may not run: the builder
-                # writes the archive into the store and Nix copies it back.
-                try:
-                    archive = nix.build(_generated(project), "imageArchive",
-                                        out_link=result_dir(project, target) / "archive", argstrs=argstrs(plan))
-                except DisallowedReferenceError as exc:
-                    raise policy_violation(project, nix, plan, exc) from None
-                shutil.copyfile(archive.out_paths[0], tmp)
-                script, conf = None, None
-            else:
-                script, conf = stream(project, nix, plan, "image", tmp)
-            info = dataclasses.replace(image_mod.read_docker_archive(tmp), path=file)
+        if plan.how == "remote":
+            # The stream script is Linux code this host may not run: the builder
+            # writes the archive into the store and Nix copies it back.
+            try:
+                built = nix.build(_generated(project), "imageArchive",
+                                  out_link=result_dir(project, target) / "archive", argstrs=argstrs(plan))
+            except DisallowedReferenceError as exc:
+                raise policy_violation(project, nix, plan, exc) from None
+            assembled = layers_mod.from_archive(Path(built.out_paths[0]))
+            script, conf = None, None
+        else:
+            conf = build_conf(project, nix, plan, "image")
+            done = imagerecord.current(project, target, conf, check=check)
+            if done is not None:
+                return _unchanged(project, done, archive=archive)
+            script = build_stream_script(project, nix, plan, "image")
+            assembled = layers_mod.assemble(nix, script, conf)
+        layout = image_file(project, target)
+        with claimed_temp(layout.parent, f".{layout.name}.", ".tmp", directory=True) as tmp:
+            written = oci.fill_layout(assembled, tmp, project.image.tag)
+            info = dataclasses.replace(image_mod.read_layout(tmp), path=layout)
             proven = prove(project, nix, plan, tmp, info) if check else None
             tested = smoke_test(project, nix, plan, tmp, info) if check else None
+            replace_dir(tmp, layout)
     except (proof_mod.ProofError, smoke.SmokeTestError):
         withdraw(project, target)
         raise
     except NixbuildError as exc:  # building the package: its fix-up may have found a library nowhere
         raise (missing_library_error(builder.FIXUP_OUTPUT, exc) or exc) from None
+    archive_file = _archive(project, target, assembled, archive)
     fixed = read_fixup(project, nix, plan, builder.FIXUP_OUTPUT) if builder.FIXUP_OUTPUT else None
     sizes = nix.sizes(info.store_paths)
     store_paths = tuple(StorePath(p, sizes[p]) for p in info.store_paths)
-    debug_file = None
+    debug_file = debug_archive = None
+    streamed = assembled.streamed
     if project.image.debug:
         debug_file = image_file(project, target, debug=True)
-        with staged(debug_file) as tmp:
-            stream(project, nix, plan, "imageDebug", tmp)
-    return ImageOutcome(target=target, file=file, stream_script=script, stream_conf=conf, info=info,
-                        store_paths=store_paths, debug_file=debug_file, plan=plan, proof=proven, tests=tested,
-                        fixup=fixed)
+        if plan.how == "remote":
+            raise UsageError("[image] debug on a remote plan is not supported",
+                             hint="build the debug variant on a Linux host")
+        debug = layers_mod.assemble(nix, build_stream_script(project, nix, plan, "imageDebug"),
+                                    build_conf(project, nix, plan, "imageDebug"))
+        oci.write_layout(debug, debug_file, f"{project.image.tag}-debug")
+        debug_archive = _archive(project, target, debug, archive, debug=True)
+        streamed += debug.streamed
+    outcome = ImageOutcome(target=target, file=layout, stream_script=script, stream_conf=conf, info=info,
+                           store_paths=store_paths, manifest_digest=written.manifest_digest, archive=archive_file,
+                           debug_file=debug_file, debug_archive=debug_archive, plan=plan, proof=proven,
+                           tests=tested, fixup=fixed, streamed=streamed)
+    if conf is not None:
+        imagerecord.write(project, outcome, check=check)
+    return outcome
+
+
+def _archive(project: Project, target: str, image: layers_mod.Assembled, wanted: bool, *,
+             debug: bool = False) -> Path | None:
+    """The docker-archive of ``image`` when ``wanted``; otherwise an earlier one is removed
+    (it would show an older image under the current name)."""
+    path = archive_file(project, target, debug=debug)
+    if not wanted:
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+        return None
+    with staged(path) as tmp:
+        oci.write_docker_archive(image.config, image.layers, image.repo_tag, tmp)
+    return path
+
+
+def _unchanged(project: Project, outcome: ImageOutcome, *, archive: bool) -> ImageOutcome:
+    """The recorded image, reported again; a docker-archive asked for now is written from its layout."""
+    if archive and outcome.archive is None:
+        for debug, layout in ((False, outcome.file), (True, outcome.debug_file)):
+            if layout is None:
+                continue
+            written = oci.read_layout(layout)
+            path = _archive(project, outcome.target, layers_mod.Assembled(
+                written.config, written.layers, written.repo_tag, (), full=False), True, debug=debug)
+            outcome = dataclasses.replace(outcome, **{"debug_archive" if debug else "archive": path})
+        imagerecord.write(project, outcome, check=outcome.proof is not None)
+    return dataclasses.replace(outcome, streamed=(), unchanged=True)
 
 
 STREAM_LINKS = {"image": "stream", "imageDebug": "stream-debug"}
 
 
-def stream(project: Project, nix: Nix, plan: plan_mod.Plan, attr: str, dest: Path) -> tuple[str, str]:
-    """The stream step: build the image's stream script and its conf, and run
-    the one with the other, writing the docker-archive to ``dest`` (the caller
-    stages it). Returns the store paths of the stream script and the conf.
-
-    ``streamLayeredImage``'s own result, the ``stream-<name>`` wrapper, is
-    never built nor run: before nixpkgs PR 536230 a cross set's wrapper has
-    the target's shell as its ``#!``. Its ``passthru.streamScript`` is built
-    for the build platform, and ``passthru.conf`` names every layer; this
-    works on every nixpkgs of the supported window, cross and native.
-    Result links: ``nixbuild-result/TARGET/<link>-script`` and ``<link>-conf``."""
+def build_conf(project: Project, nix: Nix, plan: plan_mod.Plan, attr: str) -> str:
+    """Build the image's ``passthru.conf`` (the JSON naming every layer; building it builds
+    the package and enforces the closure policy), linked at ``nixbuild-result/TARGET/<link>-conf``."""
     link = result_dir(project, plan.target) / STREAM_LINKS[attr]
     try:
         conf = nix.build(_generated(project), f"{attr}.conf", out_link=Path(f"{link}-conf"), argstrs=argstrs(plan))
     except DisallowedReferenceError as exc:
         raise policy_violation(project, nix, plan, exc) from None
-    script = nix.build(_generated(project), f"{attr}.streamScript", out_link=Path(f"{link}-script"),
-                       argstrs=argstrs(plan))
-    with open(dest, "wb") as out:
-        nix.stream_image(Path(script.out_paths[0]), Path(conf.out_paths[0]), out)
-    return script.out_paths[0], conf.out_paths[0]
+    return conf.out_paths[0]
+
+
+def build_stream_script(project: Project, nix: Nix, plan: plan_mod.Plan, attr: str) -> str:
+    """Build the image's ``passthru.streamScript``, linked at ``nixbuild-result/TARGET/<link>-script``.
+
+    ``streamLayeredImage``'s own result, the ``stream-<name>`` wrapper, is
+    never built nor run: before nixpkgs PR 536230 a cross set's wrapper has
+    the target's shell as its ``#!``. Its ``passthru.streamScript`` is built
+    for the build platform, and ``passthru.conf`` names every layer; this
+    works on every nixpkgs of the supported window, cross and native."""
+    link = result_dir(project, plan.target) / STREAM_LINKS[attr]
+    return nix.build(_generated(project), f"{attr}.streamScript", out_link=Path(f"{link}-script"),
+                     argstrs=argstrs(plan)).out_paths[0]
 
 
 def image_file(project: Project, target: str, *, debug: bool = False) -> Path:
+    """The target's OCI image layout: nixbuild-result/TARGET/NAME-TAG.oci."""
+    return archive_file(project, target, debug=debug).with_suffix(".oci")
+
+
+def archive_file(project: Project, target: str, *, debug: bool = False) -> Path:
+    """The target's docker-archive, when asked for: nixbuild-result/TARGET/NAME-TAG.tar."""
     name = f"{project.image.name.replace('/', '-')}-{project.image.tag}{'-debug' if debug else ''}.tar"
     return result_dir(project, target) / name
 
@@ -288,23 +351,25 @@ def smoke_test(project: Project, nix: Nix, plan: plan_mod.Plan, archive: Path,
 
 
 def withdraw(project: Project, target: str) -> None:
-    """Remove the target's image (and its debug variant and stream links): it was refused."""
+    """Remove the target's image (layouts, archives, stream links, record): it was refused."""
     outdir = result_dir(project, target)
+    imagerecord.remove(project, target)
     links = [outdir / f"{name}-{part}" for name in STREAM_LINKS.values() for part in ("script", "conf")]
-    for path in (image_file(project, target), image_file(project, target, debug=True), *links):
+    for debug in (False, True):
+        layout = image_file(project, target, debug=debug)
+        if layout.is_dir() and not layout.is_symlink():
+            shutil.rmtree(layout)
+    for path in (archive_file(project, target), archive_file(project, target, debug=True), *links):
         if path.is_symlink() or path.is_file():
             path.unlink()
 
 
 def existing_image(project: Project, nix: Nix, target: str) -> Path | None:
-    """The docker-archive nixbuild-result already holds for ``target`` when it is the image the
-    project builds now, else None; nothing is built. It is when the ``stream-conf`` link (the
-    image's layers and config, renewed by every image build before the archive is written)
-    points at the conf the project evaluates to, and the archive was written after the link
-    (a run killed in between left an older one)."""
-    file, link = image_file(project, target), result_dir(project, target) / f"{STREAM_LINKS['image']}-conf"
+    """The image (OCI layout) nixbuild-result already holds for ``target`` when it is the one
+    the project builds now, else None; nothing is built: the conf the project evaluates to is
+    the one its record names (imagerecord.current), and the layout is intact."""
     try:
-        if not file.is_file() or not link.is_symlink() or file.stat().st_mtime_ns < link.lstat().st_mtime_ns:
+        if imagerecord.read(project, target) is None:
             return None
         generate(project)
         plan = plan_target(nix, target)
@@ -313,7 +378,8 @@ def existing_image(project: Project, nix: Nix, target: str) -> Path | None:
         expected = nix.eval_json(_generated(project), "image.conf.outPath", argstrs=argstrs(plan))
     except (NixbuildError, OSError):
         return None
-    return file if os.readlink(link) == expected else None
+    outcome = imagerecord.current(project, target, expected, check=False)
+    return outcome.file if outcome is not None else None
 
 
 def missing_library_error(fixup_output: str | None, exc: NixbuildError) -> NixbuildError | None:
@@ -373,6 +439,7 @@ def image_many(
     build_first: bool = True,
     output: object = None,
     check: bool = True,
+    archive: bool = False,
 ) -> ManyOutcome:
     """Images for several targets, ``jobs`` at a time; one failure does not stop
     the others. With more than one target and no failure, also writes the
@@ -388,10 +455,10 @@ def image_many(
             if shared_artifact:
                 with artifact_lock:
                     outcome = image(project, nix, target, build_first=build_first, output=output, generated=True,
-                                    check=check)
+                                    check=check, archive=archive)
             else:
                 outcome = image(project, nix, target, build_first=build_first, output=output, generated=True,
-                                    check=check)
+                                check=check, archive=archive)
             return TargetResult(target, outcome, None)
         except NixbuildError as exc:
             if not nix_mod.stopping():  # after Ctrl-C, the one line is the interruption's

@@ -7,9 +7,9 @@ Subjects (what the statement is about):
   show, whatever the transport does to the layers (skopeo gzips them on push,
   which gives the registry manifest its own digest);
 - the docker-archive file nixbuild wrote, with the sha256 of its bytes;
-- the image reference with the sha256 of its OCI image *manifest* as
-  ``skopeo copy docker-archive:… oci:…`` writes it (uncompressed layers, the
-  config re-serialised as an OCI config), when the caller passes it.
+- the image reference with the sha256 of its OCI image *manifest*, as in the
+  OCI layout nixbuild writes (uncompressed layers, the config blob unchanged),
+  when the caller passes it.
 
 buildDefinition.externalParameters: the target and the config file (path +
 sha256). resolvedDependencies: the package set pin (URL + sha256 for a

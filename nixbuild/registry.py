@@ -6,32 +6,26 @@ only it), echoing each command in verbose mode. Every failure is one
 ``RegistryError`` (exit 6) naming the tool and the destination, with skopeo's
 own error text and a hint.
 
-Digests (measured with skopeo 1.9 and podman 4.3): ``push`` keeps the Docker
-v2s2 format, so the registry holds the archive's config blob unchanged — the
-image ID (config digest) is the same in the docker-archive, the registry and
-``podman load``. The *manifest* digest ``push`` returns is the registry's:
-skopeo gzips the layers on the way. ``convert`` to OCI re-serialises the config
-as an OCI config (a new config digest) and keeps the layers uncompressed; its
-manifest digest is deterministic for a given archive.
+Digests (measured with skopeo 1.9 and podman 4.3): ``push`` copies the OCI
+layout nixbuild wrote, and the registry holds its config blob unchanged — the
+image ID (config digest) is the same in the layout, the docker-archive, the
+registry and ``podman load``. The *manifest* digest ``push`` returns is the
+registry's: skopeo gzips the layers on the way.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
-import tarfile
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from nixbuild.atomicfile import claimed_temp
 from nixbuild.errors import RegistryError
 from nixbuild.nix import CommandResult, Runner, run_subprocess
 
-FORMATS = ("oci", "oci-archive")
 _TRANSPORT = re.compile(r"^[a-z-]+:")
 _SKOPEO_MSG = re.compile(r'msg="((?:[^"\\]|\\.)*)"')
 
@@ -40,14 +34,6 @@ _SKOPEO_MSG = re.compile(r'msg="((?:[^"\\]|\\.)*)"')
 class PushResult:
     reference: str  # docker://host/name:tag as pushed
     digest: str  # "sha256:…" of the manifest (or index) in the registry
-
-
-@dataclass(frozen=True)
-class ConvertResult:
-    path: Path
-    format: str  # "oci" | "oci-archive"
-    tag: str
-    manifest_digest: str  # "sha256:…" of the OCI image manifest (uncompressed layers)
 
 
 @dataclass(frozen=True)
@@ -131,11 +117,12 @@ class Containers:
 
     # -- registries ---------------------------------------------------------
 
-    def push(self, archive: Path, ref: str, *, tls_verify: bool = True) -> PushResult:
-        """Copy a docker-archive to a registry (skopeo copy docker-archive: docker://)."""
+    def push(self, layout: Path, tag: str, ref: str, *, tls_verify: bool = True) -> PushResult:
+        """Copy the image ``tag`` of an OCI layout to a registry (skopeo copy oci: docker://):
+        skopeo asks the registry for each blob first and uploads only the ones it lacks."""
         dest = docker_reference(ref)
-        digest = self._skopeo_copy([f"--dest-tls-verify={str(tls_verify).lower()}"], f"docker-archive:{archive}", dest,
-                                   what=f"pushing {archive.name} to {dest}", tls_verify=tls_verify)
+        digest = self._skopeo_copy([f"--dest-tls-verify={str(tls_verify).lower()}"], f"oci:{layout}:{tag}", dest,
+                                   what=f"pushing {layout.name} to {dest}", tls_verify=tls_verify)
         return PushResult(reference=dest, digest=digest)
 
     def push_index(self, oci_layout: Path, ref: str, *, tls_verify: bool = True) -> PushResult:
@@ -144,28 +131,6 @@ class Containers:
         digest = self._skopeo_copy(["--all", f"--dest-tls-verify={str(tls_verify).lower()}"], f"oci:{oci_layout}",
                                    dest, what=f"pushing {oci_layout} to {dest}", tls_verify=tls_verify)
         return PushResult(reference=dest, digest=digest)
-
-    # -- OCI layouts --------------------------------------------------------
-
-    def convert(self, archive: Path, fmt: str, output: Path, *, tag: str) -> ConvertResult:
-        """docker-archive → OCI layout directory (``oci``) or OCI archive (``oci-archive``), atomically."""
-        if fmt not in FORMATS:
-            raise RegistryError(f"unknown output format {fmt!r}", hint="one of: " + ", ".join(FORMATS))
-        with claimed_temp(output.parent, f".{output.name}.", ".tmp", directory=True) as tmp:
-            staged = tmp / output.name
-            self._skopeo_copy([], f"docker-archive:{archive}", f"{fmt}:{staged}:{tag}",
-                              what=f"converting {archive.name} to {fmt}")
-            digest = oci_manifest_digest(staged, tag)
-            if output.is_dir() and not output.is_symlink():
-                old = tmp / "old"
-                os.rename(output, old)
-            os.replace(staged, output)
-        return ConvertResult(path=output, format=fmt, tag=tag, manifest_digest=digest)
-
-    def manifest_digest(self, archive: Path, *, tag: str) -> str:
-        """Digest of the OCI image manifest skopeo writes for this archive (uncompressed layers)."""
-        with tempfile.TemporaryDirectory(prefix="nixbuild-oci-") as tmp:
-            return self.convert(archive, "oci", Path(tmp) / "layout", tag=tag).manifest_digest
 
     # -- engines --------------------------------------------------------------
 
@@ -191,19 +156,3 @@ class Containers:
             raise RegistryError(f"docker load of {archive.name} failed: {last or 'exit ' + str(result.returncode)}",
                                 hint="is the Docker daemon running? otherwise use `nixbuild load --podman`")
         return tuple(l.split(":", 1)[1].strip() for l in result.stdout.splitlines() if l.startswith("Loaded image"))
-
-
-def oci_manifest_digest(layout: Path, tag: str) -> str:
-    """The manifest digest of ``tag`` in an OCI layout directory or OCI archive (read from index.json)."""
-    if layout.is_dir():
-        index = json.loads((layout / "index.json").read_text())
-    else:
-        with tarfile.open(layout) as archive:
-            handle = archive.extractfile("index.json")
-            if handle is None:
-                raise RegistryError(f"{layout}: no index.json")
-            index = json.load(handle)
-    for manifest in index.get("manifests", []):
-        if manifest.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag:
-            return str(manifest["digest"])
-    raise RegistryError(f"{layout}: no image tagged {tag!r} in index.json")

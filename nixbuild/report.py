@@ -28,6 +28,9 @@ def image_dict(outcome: ImageOutcome) -> dict[str, object]:
         "nixbuild": __version__,
         "target": outcome.target,
         "image": str(outcome.file),
+        "layout": f"oci:{outcome.file}:{outcome.reference.rpartition(':')[2]}",
+        "manifest_digest": outcome.manifest_digest,
+        "archive": str(outcome.archive) if outcome.archive else None,
         "reference": outcome.reference,
         "architecture": info.architecture,
         "variant": info.variant,
@@ -40,6 +43,9 @@ def image_dict(outcome: ImageOutcome) -> dict[str, object]:
         "stream_script": outcome.stream_script,
         "stream_conf": outcome.stream_conf,
         "debug_image": str(outcome.debug_file) if outcome.debug_file else None,
+        "debug_archive": str(outcome.debug_archive) if outcome.debug_archive else None,
+        "unchanged": outcome.unchanged,
+        "layers_streamed": list(outcome.streamed),
         "plan": ({"how": outcome.plan.how, "build_system": outcome.plan.build_system,
                   "builder": outcome.plan.builder, "reason": outcome.plan.reason} if outcome.plan else None),
         "store_paths": [{"path": p.path, "size": p.size} for p in outcome.store_paths],
@@ -54,8 +60,13 @@ def image_text(outcome: ImageOutcome) -> str:
     info = outcome.info
     closure = sum(p.size for p in outcome.store_paths)
     arch = info.architecture + (f"/{info.variant}" if info.variant else "")
+    tag = outcome.reference.rpartition(":")[2]
+    made = ("unchanged: nothing written" if outcome.unchanged
+            else f"{len(outcome.streamed)} of {len(info.layers)} layers made, the rest from the layer cache")
     lines = [
         f"image:       {outcome.file}",
+        f"layers:      {made}",
+        *([f"archive:     {outcome.archive}"] if outcome.archive else []),
         f"reference:   {outcome.reference}",
         f"target:      {outcome.target} ({info.os}/{arch})"
         + (f", {outcome.plan.reason}" if outcome.plan else ""),
@@ -77,7 +88,10 @@ def image_text(outcome: ImageOutcome) -> str:
         lines.extend(f"  {r.line()}" for r in outcome.tests)
     if outcome.debug_file is not None:
         lines.append(f"debug:       {outcome.debug_file} (tag {info.repo_tags[0].rsplit(':', 1)[-1]}-debug, busybox at /busybox/sh)")
-    lines.append(f"load it with: docker load -i {outcome.file}   (or podman load -i …)")
+    if outcome.archive:
+        lines.append(f"load it with: docker load -i {outcome.archive}   (or podman load -i …)")
+    else:
+        lines.append(f"load it with: nixbuild load, or skopeo copy oci:{outcome.file}:{tag} docker-daemon:{outcome.reference}")
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ def write(nix: Nix, info: ImageInfo, archive: Path, outdir: Path, fmt: str = "bo
     """SPDX and/or CycloneDX of the image ``info`` read from ``archive``; kind → file written."""
     created = sourcedate.from_environment()
     facts = nixstore.collect_store_facts(nix, info.store_paths)
-    stem = archive.name.removesuffix(".tar")
+    stem = archive.name.removesuffix(".tar").removesuffix(".oci")
     written: dict[str, Path] = {}
     for kind in (("spdx", "cyclonedx") if fmt == "both" else (fmt,)):
         render = sbom.spdx if kind == "spdx" else sbom.cyclonedx

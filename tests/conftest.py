@@ -3,11 +3,13 @@ of the examples in temporary directories, and the nixbuild CLI as a user runs it
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
+
+# One layer cache per test process (each xdist worker), removed when it ends.
+LAYER_CACHE = tempfile.mkdtemp(prefix="nixbuild-test-layers-")
+atexit.register(shutil.rmtree, LAYER_CACHE, ignore_errors=True)
 
 NIX_CONFIG = "\n".join(
     [
@@ -34,6 +40,7 @@ def nix_env(**extra: str) -> dict[str, str]:
     # root writes __pycache__ into any store path it imports from.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["NIX_CONFIG"] = NIX_CONFIG
+    env["NIXBUILD_CACHE_DIR"] = LAYER_CACHE  # the tests' own layer cache, not the user's
     env["NIX_BUILD_SHELL"] = "/bin/bash"
     env.update(extra)
     return env

@@ -108,6 +108,7 @@ def pinned(session: Session, step: Callable[[], T]) -> T:
         raise lock_mod.mismatch_error(session.project, exc, session.nix) or exc from None
 
 
-def build_image(session: Session, target: str, *, build_first: bool = True) -> pipeline.ImageOutcome:
+def build_image(session: Session, target: str, *, build_first: bool = True,
+                archive: bool = False) -> pipeline.ImageOutcome:
     return pinned(session, lambda: pipeline.image(session.project, session.nix, target, build_first=build_first,
-                                                  output=sys.stderr.buffer, check=session.check))
+                                                  output=sys.stderr.buffer, check=session.check, archive=archive))

@@ -7,13 +7,8 @@ from pathlib import Path
 
 import click
 
-from nixbuild import export, pipeline, report, sbom_files
-from nixbuild import lock as lock_mod
-from nixbuild.commands._common import (build_image, check_option, common, complete_target, emit, json_option,
-                                       locked_option, log, start)
-from nixbuild.errors import UsageError, retold
-from nixbuild.nix import Nix
-from nixbuild.registry import Containers
+from nixbuild import deliver, export, pipeline, report, sbom_files
+from nixbuild.commands._common import check_option, common, complete_target, emit, json_option, locked_option, log, start
 
 
 @click.command()
@@ -28,7 +23,8 @@ from nixbuild.registry import Containers
 @click.option("--allow", "allowed", multiple=True, metavar="ENTRY",
               help="Lift one [image] forbid entry for this run (repeatable), e.g. --allow bash.")
 @click.option("--format", "fmt", type=click.Choice(export.FORMATS), default=export.DEFAULT_FORMAT, show_default=True,
-              help="Also write the image as this format (converted from the docker-archive in nixbuild-result).")
+              help="Also write the image as this format, from the OCI layout in nixbuild-result "
+                   "(docker-archive: NAME-TAG.tar beside it).")
 @click.option("--output", "output_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
               help="Where to write --format's result (default: next to the docker-archive; one target only).")
 @locked_option
@@ -40,50 +36,36 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
           sbom_format: str | None, check: bool) -> None:
     """Build the image and print where it is and what is in it."""
     s = start(directory, verbose, locked, allowed, check=check)
-    project = s.project
-    names = pipeline.resolve_targets(project, targets)
-    exporting = fmt != export.DEFAULT_FORMAT or output_path is not None
-    if exporting and len(names) > 1:
-        raise UsageError("--format and --output take one target",
-                         hint="several targets already give an OCI index at nixbuild-result/index")
-    if output_path is not None:
-        export.check_output(output_path, fmt)
-    if len(names) == 1:
-        outcome = build_image(s, names[0], build_first=not no_build)
-        sboms = _sboms(s.nix, outcome, sbom_format)
-        if not exporting:
-            emit(as_json, {**report.image_dict(outcome), **sboms[0]}, report.image_text(outcome) + sboms[1])
-            return
-        written = export.export(outcome.file, fmt, output_path or export.default_output(outcome.file, fmt),
-                                tag=project.image.tag, containers=Containers(verbose=verbose, log=log))
-        emit(as_json, {**report.image_dict(outcome), **sboms[0], "output": report.export_dict(written)},
-             report.image_text(outcome) + sboms[1] + "\n" + report.export_text(written))
+    request = deliver.Request(targets=pipeline.resolve_targets(s.project, targets), jobs=jobs,
+                              build_first=not no_build, check=s.check, format=fmt, output=output_path,
+                              sbom_format=sbom_format)
+    done = deliver.deliver(s.project, s.nix, request, verbose=verbose, log=log, output=sys.stderr.buffer)
+    sboms = {target: files for target, files in done.sboms}
+    if done.outcome is not None:
+        data, text = report.image_dict(done.outcome), report.image_text(done.outcome)
+        data.update(_sbom_fields(sboms.get(done.outcome.target)))
+        text += _sbom_text(sboms.get(done.outcome.target))
+        if done.exported is not None:
+            data["output"] = report.export_dict(done.exported)
+            text += "\n" + report.export_text(done.exported)
+        emit(as_json, data, text)
         return
-    many = pipeline.image_many(project, names, jobs=jobs, verbose=verbose, log=log, build_first=not no_build,
-                               output=sys.stderr.buffer, check=s.check)
-    data, text = report.many_dict(many), report.many_text(many)
-    if sbom_format is not None:
-        by_target = {r.target: _sboms(s.nix, r.outcome, sbom_format) for r in many.results if r.outcome is not None}
-        for entry in data["targets"]:  # type: ignore[union-attr]
-            entry.update(by_target.get(entry["target"], ({}, ""))[0])
-        text += "".join(extra for _, extra in by_target.values())
+    assert done.many is not None
+    data, text = report.many_dict(done.many), report.many_text(done.many)
+    for entry in data["targets"]:  # type: ignore[union-attr]
+        entry.update(_sbom_fields(sboms.get(entry["target"])))
+    text += "".join(_sbom_text(files) for files in sboms.values())
     emit(as_json, data, text)
-    for failed in many.failed:
-        assert failed.error is not None
-        log(f"[{failed.target}] error: {failed.error.message}" + (f" (hint: {failed.error.hint})" if failed.error.hint else ""))
-        for line in (failed.error.details or "").splitlines():
-            log(f"[{failed.target}]   | {line}")
-    if many.failed:
-        first = many.failed[0].error
-        assert first is not None
-        first = lock_mod.mismatch_error(project, first) or first
-        raise retold(first, f"{len(many.failed)} of {len(many.results)} targets failed; first: {first.message}")
+    for line in deliver.failure_lines(done.many):
+        log(line)
+    error = deliver.failure(s.project, done.many)
+    if error is not None:
+        raise error
 
 
-def _sboms(nix: Nix, outcome: pipeline.ImageOutcome, fmt: str | None) -> tuple[dict[str, object], str]:
-    """`--sbom`: the SBOM files beside the image, as JSON fields and text lines."""
-    if fmt is None:
-        return {}, ""
-    files = sbom_files.write(nix, outcome.info, outcome.file, outcome.file.parent, fmt)
-    return {"sbom": {kind: str(path) for kind, path in files.items()}}, "".join(
-        f"\nsbom:        {path} ({kind})" for kind, path in files.items())
+def _sbom_fields(files: tuple[tuple[str, Path], ...] | None) -> dict[str, object]:
+    return {"sbom": {kind: str(path) for kind, path in files}} if files is not None else {}
+
+
+def _sbom_text(files: tuple[tuple[str, Path], ...] | None) -> str:
+    return "".join(f"\nsbom:        {path} ({kind})" for kind, path in files or ())

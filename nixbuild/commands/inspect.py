@@ -69,12 +69,12 @@ def inspection_text(ins: inspect_mod.Inspection, tree: bool) -> str:
 @target_option
 @json_option
 @click.option("--tree", is_flag=True, help="Also print the reference tree from the entrypoint and the other roots.")
-@click.argument("image", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("image", required=False, type=click.Path(path_type=Path))
 def inspect(directory: Path, verbose: bool, target: str | None, as_json: bool, tree: bool,
             image: Path | None) -> None:
     """Show every store path of an image: NAR size, layer, package output; totals.
 
-    IMAGE is a docker-archive; without it, the project's image for the target
+    IMAGE is an OCI layout or a docker-archive; without it, the project's image for the target
     (built if needed)."""
     if image is not None and target is not None:
         raise UsageError("--target applies to the project's image, not to an IMAGE file",

@@ -34,12 +34,13 @@ def load(directory: Path, verbose: bool, target: str | None, as_json: bool, engi
         raise UsageError("--root/--runroot are podman options", hint="drop them, or use --podman")
     s = start(directory, verbose, locked, check=check)
     name = pipeline.resolve_target(s.project, target)
-    outcome = build_image(s, name)
+    outcome = build_image(s, name, archive=True)  # podman and docker load a docker-archive
+    assert outcome.archive is not None
     containers = Containers(verbose=verbose, log=log)
     if engine == "podman":
-        names = containers.load_podman(outcome.file, PodmanStorage(root=root, runroot=runroot))
+        names = containers.load_podman(outcome.archive, PodmanStorage(root=root, runroot=runroot))
     else:
-        names = containers.load_docker(outcome.file)
-    emit(as_json, {"version": 1, "target": name, "engine": engine, "image": str(outcome.file),
+        names = containers.load_docker(outcome.archive)
+    emit(as_json, {"version": 1, "target": name, "engine": engine, "image": str(outcome.archive),
                    "loaded": list(names), "config_digest": outcome.info.config_digest},
-         "\n".join(f"loaded ({engine}): {n}" for n in names) or f"loaded ({engine}): {outcome.file}")
+         "\n".join(f"loaded ({engine}): {n}" for n in names) or f"loaded ({engine}): {outcome.archive}")

@@ -10,9 +10,8 @@ from nixbuild import lock as lock_mod
 from nixbuild import overlays as overlays_mod
 from nixbuild import pipeline, provenance as prov
 from nixbuild.atomicfile import write_atomic
-from nixbuild.commands._common import build_image, check_option, common, emit, json_option, locked_option, log, start, target_option
+from nixbuild.commands._common import build_image, check_option, common, emit, json_option, locked_option, start, target_option
 from nixbuild.config import Project
-from nixbuild.registry import Containers
 from nixbuild.render import GENERATED_DIR, LOCK_NAME
 
 
@@ -45,14 +44,14 @@ def provenance(directory: Path, verbose: bool, target: str | None, as_json: bool
     s = start(directory, verbose, locked, check=check)
     project, nix_version = s.project, s.nix_version
     name = pipeline.resolve_target(project, target)
-    outcome = build_image(s, name)
-    tag = outcome.reference.rpartition(":")[2] or "latest"
-    manifest_digest = Containers(verbose=verbose, log=log).manifest_digest(outcome.file, tag=tag)
+    outcome = build_image(s, name, archive=True)  # the docker-archive is one of the subjects
+    assert outcome.archive is not None
+    manifest_digest = outcome.manifest_digest
     lock = project.root / LOCK_NAME
     data = prov.statement(
         outcome.info,
-        archive_name=outcome.file.name,
-        archive_sha256=prov.sha256_file(outcome.file),
+        archive_name=outcome.archive.name,
+        archive_sha256=prov.sha256_file(outcome.archive),
         target=name,
         config_name=project.config_file.name,
         config_sha256=prov.sha256_file(project.config_file),
@@ -65,7 +64,7 @@ def provenance(directory: Path, verbose: bool, target: str | None, as_json: bool
         builder_id=builder_id,
     )
     outdir = output_dir if output_dir is not None else pipeline.result_dir(project, name)
-    path = outdir / (outcome.file.name.removesuffix(".tar") + ".provenance.json")
+    path = outdir / (outcome.archive.name.removesuffix(".tar") + ".provenance.json")
     write_atomic(path, data)
     emit(as_json, {"version": 1, "target": name, "file": str(path), "config_digest": outcome.info.config_digest,
                    "manifest_digest": manifest_digest}, f"provenance: {path}")

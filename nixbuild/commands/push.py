@@ -47,7 +47,8 @@ def push(directory: Path, verbose: bool, target: str | None, as_json: bool, ref:
         return
     name = pipeline.resolve_target(project, target)
     outcome = build_image(s, name)
-    result = Containers(verbose=verbose, log=log).push(outcome.file, ref, tls_verify=tls_verify)
+    result = Containers(verbose=verbose, log=log).push(outcome.file, outcome.reference.rpartition(":")[2], ref,
+                                                       tls_verify=tls_verify)
     emit(as_json, {"version": 1, "target": name, "image": str(outcome.file), "reference": result.reference,
                    "digest": result.digest, "config_digest": outcome.info.config_digest},
          f"pushed:        {result.reference}\ndigest:        {result.digest}\n"

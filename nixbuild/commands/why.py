@@ -18,8 +18,8 @@ from nixbuild.report import SCHEMA_VERSION, human_size
 @common
 @target_option
 @json_option
-@click.option("--image", "image", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="A docker-archive to explain (default: the project's image).")
+@click.option("--image", "image", type=click.Path(path_type=Path), default=None,
+              help="An OCI layout or docker-archive to explain (default: the project's image).")
 @click.argument("path")
 def why(directory: Path, verbose: bool, target: str | None, as_json: bool, image: Path | None, path: str) -> None:
     """Why PATH is in the image: the reference chain from the entrypoint to it.

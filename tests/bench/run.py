@@ -81,7 +81,9 @@ def main() -> None:
     from tests.bench.closure_bench import closure_bench
     from tests.bench.cross_bench import cross_parallel
     from tests.bench.language_bench import language_bench
+    from tests.bench.rebuild_bench import rebuild_bench
 
+    rebuild_bench()
     image_overhead()
     cross_parallel()
     closure_bench()

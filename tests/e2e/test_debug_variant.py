@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nixbuild.image import read_docker_archive
+from nixbuild.image import read as read_image
 from tests.conftest import copy_example, nixbuild, run
 from tests.e2e.tools import skopeo_inspect, unpack
 
@@ -22,7 +22,7 @@ def test_debug_variant_has_a_shell_and_the_main_image_has_none(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     report = result.json()
     main, debug = Path(report["image"]), Path(report["debug_image"])
-    assert debug.name == "hello-1.0.0-debug.tar"
+    assert debug.name == "hello-1.0.0-debug.oci"
 
     main_root = unpack(main, tmp_path / "main")
     assert not (main_root / "busybox").exists() and not (main_root / "bin/sh").exists()
@@ -30,7 +30,7 @@ def test_debug_variant_has_a_shell_and_the_main_image_has_none(tmp_path: Path) -
 
     info = skopeo_inspect(debug, config=True)["config"]
     assert "PATH=/bin:/busybox" in info["Env"]
-    assert read_docker_archive(debug).repo_tags == ("hello:1.0.0-debug",)
+    assert read_image(debug).repo_tags == ("hello:1.0.0-debug",)
     debug_root = unpack(debug, tmp_path / "debug")
     out = run(["bwrap", "--bind", str(debug_root), "/", "--proc", "/proc", "--dev", "/dev", "--unshare-all",
                "--die-with-parent", "--clearenv", "--setenv", "PATH", "/bin:/busybox",
@@ -45,4 +45,4 @@ def test_human_report_names_the_debug_variant(tmp_path: Path) -> None:
     result = nixbuild("image", "-C", str(project))
     assert result.returncode == 0, result.stderr
     (line,) = [l for l in result.stdout.splitlines() if l.startswith("debug:")]
-    assert line.endswith("hello-1.0.0-debug.tar (tag 1.0.0-debug, busybox at /busybox/sh)")
+    assert line.endswith("hello-1.0.0-debug.oci (tag 1.0.0-debug, busybox at /busybox/sh)")

@@ -1,6 +1,7 @@
 """`nixbuild image --format docker-archive|oci|oci-archive --output PATH`, checked
-with skopeo: the outputs are readable images whose layer diff IDs are the
-docker-archive's, and a path that is not an earlier output is never replaced."""
+with skopeo: the outputs are readable images whose layer diff IDs and config are
+those of the OCI layout in nixbuild-result, and a path that is not an earlier
+output is never replaced."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nixbuild.image import read_docker_archive
+from nixbuild.image import read as read_image
 from tests.conftest import copy_example, nixbuild, run
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
@@ -39,7 +40,7 @@ def _error_line(stderr: str) -> str:
 
 
 @pytest.mark.parametrize("fmt", ["oci", "oci-archive"])
-def test_oci_formats_hold_the_docker_archive_layers(project: Path, tmp_path: Path, fmt: str) -> None:
+def test_oci_formats_hold_the_layout_s_layers(project: Path, tmp_path: Path, fmt: str) -> None:
     output = tmp_path / "out" / ("layout" if fmt == "oci" else "image.oci.tar")
     report = _image(project, "--format", fmt, "--output", str(output))
     assert report["output"] == {"format": fmt, "path": str(output), "tag": TAG,
@@ -49,11 +50,13 @@ def test_oci_formats_hold_the_docker_archive_layers(project: Path, tmp_path: Pat
     inspected = _skopeo(reference)
     assert inspected["Digest"] == report["output"]["manifest_digest"]
     assert inspected["Architecture"] == "amd64" and inspected["Os"] == "linux"
-    archive = Path(report["image"])
-    docker_diff_ids = _skopeo("--config", f"docker-archive:{archive}")["rootfs"]["diff_ids"]
+    layout = Path(report["image"])
+    layout_diff_ids = _skopeo("--config", f"oci:{layout}:{TAG}")["rootfs"]["diff_ids"]
     oci_config = _skopeo("--config", reference)
-    assert oci_config["rootfs"]["diff_ids"] == docker_diff_ids
-    assert docker_diff_ids == [layer.digest for layer in read_docker_archive(archive).layers]
+    assert oci_config["rootfs"]["diff_ids"] == layout_diff_ids
+    assert layout_diff_ids == [layer.digest for layer in read_image(layout).layers]
+    # The same manifest as the layout's: the config blob and the layers unchanged.
+    assert inspected["Digest"] == json.loads((layout / "index.json").read_text())["manifests"][0]["digest"]
     assert oci_config["config"]["Entrypoint"] == report["config"]["Entrypoint"]
     # Written again over its own earlier output: replaced, the same image.
     again = _image(project, "--format", fmt, "--output", str(output))
@@ -61,19 +64,26 @@ def test_oci_formats_hold_the_docker_archive_layers(project: Path, tmp_path: Pat
     assert _skopeo(reference)["Digest"] == inspected["Digest"]
 
 
-def test_oci_without_output_goes_next_to_the_docker_archive(project: Path) -> None:
+def test_oci_without_output_is_the_layout_itself_and_oci_archive_goes_next_to_it(project: Path) -> None:
     report = _image(project, "--format", "oci")
     layout = Path(report["output"]["path"])
-    assert layout == Path(report["image"]).with_name(f"hello-{TAG}.oci")
+    assert layout == Path(report["image"]) and layout.name == f"hello-{TAG}.oci"
     assert _skopeo(f"oci:{layout}:{TAG}")["Digest"] == report["output"]["manifest_digest"]
+    packed = _image(project, "--format", "oci-archive")["output"]
+    assert packed["path"] == str(layout.with_name(f"hello-{TAG}.oci.tar"))
+    assert _skopeo(f"oci-archive:{packed['path']}:{TAG}")["Digest"] == report["output"]["manifest_digest"]
 
 
-def test_docker_archive_output_is_a_copy_of_the_result(project: Path, tmp_path: Path) -> None:
+def test_docker_archive_output_is_the_same_image(project: Path, tmp_path: Path) -> None:
     output = tmp_path / "copy" / "hello.tar"
     report = _image(project, "--format", "docker-archive", "--output", str(output))
     assert report["output"]["path"] == str(output) and report["output"]["manifest_digest"] is None
-    assert output.read_bytes() == Path(report["image"]).read_bytes()
-    assert _skopeo(f"docker-archive:{output}")["Layers"] == _skopeo(f"docker-archive:{report['image']}")["Layers"]
+    beside = _image(project, "--format", "docker-archive")["archive"]  # NAME-TAG.tar beside the layout
+    assert beside == str(Path(report["image"]).with_suffix(".tar"))
+    assert output.read_bytes() == Path(beside).read_bytes()
+    assert _skopeo(f"docker-archive:{output}")["Layers"] == _skopeo(f"oci:{report['image']}:{TAG}")["Layers"]
+    config = run(["skopeo", "inspect", "--config", "--raw", f"docker-archive:{output}"]).stdout
+    assert config == run(["skopeo", "inspect", "--config", "--raw", f"oci:{report['image']}:{TAG}"]).stdout
 
 
 def test_a_directory_that_is_not_an_oci_layout_is_not_replaced(project: Path, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import nixbuild, run
-from tests.e2e.tools import bwrap_run, skopeo_inspect, store_paths_in, unpack
+from tests.e2e.tools import bwrap_run, layer_tars, layout_size, skopeo_inspect, store_paths_in, unpack
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
 
@@ -33,10 +33,11 @@ def built(request, tmp_path_factory):  # type: ignore[no-untyped-def]
 
 def test_report_names_the_image_and_its_contents(built) -> None:  # type: ignore[no-untyped-def]
     mode, project, report = built
-    assert Path(report["image"]).is_file()
+    assert (Path(report["image"]) / "oci-layout").is_file()  # an OCI layout; no docker-archive unless asked
+    assert report["archive"] is None and not list(Path(report["image"]).parent.glob("*.tar"))
     assert report["reference"] == ("hello:1.0.0" if mode == "c" else "hello-shell:1.0.0")
     assert report["architecture"] == "amd64" and report["os"] == "linux"
-    assert report["size"] == Path(report["image"]).stat().st_size
+    assert report["size"] == layout_size(Path(report["image"]))
     assert report["layer_count"] == len(report["layers"]) >= 2
     assert all(p["size"] > 0 for p in report["store_paths"])
 
@@ -106,17 +107,11 @@ def test_human_report_lists_store_paths_and_sizes(built) -> None:  # type: ignor
 
 
 def test_home_is_owned_by_the_user_in_the_layer(built) -> None:  # type: ignore[no-untyped-def]
-    import json
-    import tarfile
-
     mode, project, report = built
-    with tarfile.open(report["image"]) as archive:
-        manifest = json.load(archive.extractfile("manifest.json"))[0]  # type: ignore[arg-type]
-        owners = {}
-        for name in manifest["Layers"]:
-            with tarfile.open(fileobj=archive.extractfile(name)) as layer:  # type: ignore[arg-type]
-                for member in layer:
-                    owners[member.name.lstrip("./")] = (member.uid, member.gid, member.mode)
+    owners = {}
+    for layer in layer_tars(Path(report["image"])):
+        for member in layer:
+            owners[member.name.lstrip("./")] = (member.uid, member.gid, member.mode)
     assert owners["home/nonroot"][:2] == (65532, 65532)
     assert owners["tmp"] == (0, 0, 0o1777)
     assert all(uid == 0 for path, (uid, _, _) in owners.items() if path.startswith("nix/"))
@@ -133,14 +128,7 @@ def test_source_date_epoch_sets_created(tmp_path: Path) -> None:
     # Store paths' files get SOURCE_DATE_EPOCH; the customisation layer (the
     # links at /, /etc, /tmp, /home/nonroot) 1980-01-01, as nixpkgs tars it
     # with the stdenv's SOURCE_DATE_EPOCH (README, "Config reference").
-    import io
-    import json
-    import tarfile
-
-    with tarfile.open(result.json()["image"]) as archive:
-        (manifest,) = json.load(archive.extractfile("manifest.json"))
-        layers = [tarfile.open(fileobj=io.BytesIO(archive.extractfile(n).read())) for n in manifest["Layers"]]
-    *store, custom = layers
+    *store, custom = layer_tars(Path(result.json()["image"]))
     assert {m.mtime for layer in store for m in layer.getmembers()} == {1700000000}
     assert {m.mtime for m in custom.getmembers()} == {315532800}
     assert {"etc/passwd", "tmp", "home/nonroot"} <= {m.name.lstrip("./") for m in custom.getmembers()}
@@ -157,7 +145,7 @@ def test_an_image_name_with_a_registry_path_builds_and_runs(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     report = result.json()
     assert report["reference"] == "example.org/team/hello:1.0.0"
-    assert Path(report["image"]).name == "example.org-team-hello-1.0.0.tar"
+    assert Path(report["image"]).name == "example.org-team-hello-1.0.0.oci"
     rootfs = unpack(Path(report["image"]), tmp_path / "unpacked")
     config = skopeo_inspect(Path(report["image"]), config=True)["config"]
     out = bwrap_run(rootfs, config["Entrypoint"], uid=65532, gid=65532, env=config["Env"])

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_example, nixbuild, run
+from tests.conftest import copy_example, nix_env, nixbuild, run
 from tests.e2e.tools import skopeo_inspect
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
@@ -117,11 +116,13 @@ def test_inspect_builds_when_the_image_is_stale_or_a_run_was_killed_before_writi
     assert result.returncode == 0, result.stderr
     assert archive.stat().st_ino != built
     assert skopeo_inspect(archive, config=True)["config"]["Labels"] == {"stage": "two"}
-    # A run killed after Nix renewed the stream link, before the archive was written:
-    # the archive is older than the link, so it is not taken for the current image.
-    link = archive.parent / "stream-conf"
-    stamp = archive.stat().st_mtime_ns + 1_000_000
-    os.utime(link, ns=(stamp, stamp), follow_symlinks=False)
+    # A run killed after Nix built the new conf (and renewed the stream link), before the
+    # layout and its record were written: the record names the old conf, so the layout
+    # is not taken for the current image.
+    toml.write_text(toml.read_text().replace('stage = "two"', 'stage = "three"'))
+    assert nixbuild("generate", "-C", str(project)).returncode == 0
+    run(["nix-build", str(project / ".nixbuild"), "-A", "image.conf", "--argstr", "target", "x86_64-linux",
+         "-o", str(archive.parent / "stream-conf")], env=nix_env())
     inode = archive.stat().st_ino
     again = nixbuild("why", "hello", "-C", str(project))
     assert again.returncode == 0, again.stderr
@@ -185,10 +186,10 @@ def test_inspect_an_archive_whose_paths_were_garbage_collected(tmp_path: Path) -
     """Sizes and references are recomputed from the layer: the same as Nix recorded."""
     project = copy_example("hello-c", tmp_path)
     (project / "hello.c").write_text((project / "hello.c").read_text() + f"/* gc test {time.time_ns()} */\n")
-    built = nixbuild("image", "--json", "-C", str(project))
+    built = nixbuild("image", "--json", "--format", "docker-archive", "-C", str(project))
     assert built.returncode == 0, built.stderr
     archive = tmp_path / "kept.tar"
-    shutil.copy(built.json()["image"], archive)
+    shutil.copy(built.json()["archive"], archive)
     app = entrypoint_root(archive)
     recorded = path_info([app])[app]
     shutil.rmtree(project / "nixbuild-result")  # the GC roots
@@ -206,12 +207,12 @@ def test_inspect_an_archive_whose_paths_were_garbage_collected(tmp_path: Path) -
 
 
 def test_nar_recomputed_from_the_layers_equals_nix(tls) -> None:  # type: ignore[no-untyped-def]
-    from nixbuild.image import read_docker_archive
+    from nixbuild.image import read as read_image
     from nixbuild.inspect import read_contents
 
     _, report = tls
     archive = Path(report["image"])
-    contents = read_contents(archive, read_docker_archive(archive))
+    contents = read_contents(archive, read_image(archive))
     infos = path_info(sorted(contents.paths))
     for path, found in contents.paths.items():
         algo, _, b64 = infos[path]["narHash"].partition("-")

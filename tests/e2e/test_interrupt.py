@@ -5,8 +5,10 @@ left behind once a run completes, and the same image bytes as an uninterrupted
 build.
 
 The project is built once per session (a program with the numbers 1…9000000
-linked in); each test works in its own copy, where `nixbuild image` finds the
-derivations in the store and spends most of its time streaming the archive.
+linked in); each test works in its own copy, where `nixbuild image --format
+docker-archive` finds the derivations in the store and the layers in the layer
+cache, writes the OCI layout (hard links) and spends most of its time writing
+the docker-archive from the cached layers.
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ def sha256(path: Path) -> str:
 
 def leftovers(project: Path) -> list[str]:
     """nixbuild's temporaries anywhere in the project."""
-    names = (".bigdata-1.0.tar.", ".nixbuild.new-", ".nixbuild.old-", ".oci-")
+    names = (".bigdata-1.0.tar.", ".bigdata-1.0.oci.", ".nixbuild.new-", ".nixbuild.old-", ".oci-")
     return sorted(str(p.relative_to(project)) for p in project.rglob(".*") if p.name.startswith(names))
 
 
@@ -133,8 +135,11 @@ class Big:
 
 
 def start(project: Path, *args: str) -> subprocess.Popen[str]:
-    """`nixbuild image` in its own process group (as a shell runs a foreground job)."""
-    return subprocess.Popen([sys.executable, "-m", "nixbuild", "image", "-C", str(project), *args],
+    """`nixbuild image --format docker-archive` (the archive is the large file written from
+    the layer cache after the layout) in its own process group (as a shell runs a
+    foreground job)."""
+    return subprocess.Popen([sys.executable, "-m", "nixbuild", "image", "--format", "docker-archive", "-C",
+                             str(project), *args],
                             env=nix_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
 
@@ -159,9 +164,9 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Big:
     for name, text in FILES.items():
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         (source / name).write_text(text)
-    built = nixbuild("image", "--json", "-C", str(source))
+    built = nixbuild("image", "--json", "--format", "docker-archive", "-C", str(source))
     assert built.returncode == 0, built.stderr
-    archive = Path(built.json()["image"])
+    archive = Path(built.json()["archive"])
     assert archive.stat().st_size >= 64 * MIB
     static = nixbuild("image", "-t", "x86_64-linux-static", "--json", "-C", str(source))  # for the -j 2 test
     assert static.returncode == 0, static.stderr
@@ -244,7 +249,7 @@ def test_sigkill_at_20_points_never_shows_a_partial_image_and_a_rerun_gives_the_
         # the next run removes what this one left: at most one killed run's temporary at a time
         assert len(partial(project)) <= 1
     assert landed_writing >= 14  # the byte-triggered kills all landed mid-write
-    result = nixbuild("image", "--json", "-C", str(project))
+    result = nixbuild("image", "--json", "--format", "docker-archive", "-C", str(project))
     assert result.returncode == 0, result.stderr
     assert sha256(final) == big.sha256
     assert leftovers(project) == []
@@ -300,7 +305,7 @@ def test_ctrl_c_before_writing_is_exit_130_one_line(big: Big, tmp_path: Path) ->
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert stderr.splitlines() == ["nixbuild: error: interrupted"], stderr
-    again = nixbuild("image", "-C", str(project))
+    again = nixbuild("image", "--format", "docker-archive", "-C", str(project))
     assert again.returncode == 0, again.stderr
     assert sha256(project / ARCHIVE) == big.sha256 and leftovers(project) == []
 

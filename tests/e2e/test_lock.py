@@ -67,7 +67,7 @@ def test_lock_from_tarball_builds_the_image_with_locked(tmp_path: Path) -> None:
     assert image.returncode == 0, image.stderr
     pkgs = (project / ".nixbuild" / "nixpkgs.nix").read_text()
     assert "builtins.fetchTarball {" in pkgs and report["nixpkgs"]["sha256"] in pkgs
-    assert Path(image.json()["image"]).is_file()
+    assert (Path(image.json()["image"]) / "index.json").is_file()
     # CI defaults to --locked; an overlay edit makes the lock stale → exit 7 naming it.
     (project / "overlays" / "env.nix").write_text("final: prev: { marker = 1; }\n")
     stale = nixbuild("image", "-C", str(project), env=nix_env(CI="true"))

@@ -107,7 +107,7 @@ def test_an_entrypoint_that_names_a_missing_program_is_refused(tmp_path: Path, s
     toml = project / "nixbuild.toml"
     good = nixbuild("image", "-C", str(project))
     assert good.returncode == 0, good.stderr
-    assert results(project) == ["hello-1.0.0.tar", "stream-conf", "stream-script"]
+    assert results(project) == ["hello-1.0.0.oci", "image-record.json", "stream-conf", "stream-script"]
     table, line = setting.split("\n")
     toml.write_text(toml.read_text().replace(table + "\n", f"{table}\n{line}\n", 1))
     result = nixbuild("image", "-C", str(project))

@@ -8,23 +8,19 @@ FAILS them when the CI environment variable is set.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from nixbuild.image import read_docker_archive
+from nixbuild.image import read, read_docker_archive
 from tests.conftest import copy_example, nixbuild, run
-from tests.e2e.tools import free_port, unavailable
+from tests.e2e.tools import free_port, serve_registry, unavailable
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
 
-REGISTRY = "/usr/bin/docker-registry"
 PODMAN_RUN = ["--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", "runc", "run", "--rm",
               "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
 
@@ -39,36 +35,8 @@ def _error_line(stderr: str) -> str:
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):  # type: ignore[no-untyped-def]
-    if not os.access(REGISTRY, os.X_OK):
-        unavailable("registry", f"{REGISTRY} is not installed (apt-get install docker-registry)")
-    work = tmp_path_factory.mktemp("registry")
-    port = free_port()
-    config = work / "config.yml"
-    config.write_text(
-        "version: 0.1\n"
-        "log:\n  level: warn\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {work / 'data'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n"
-    )
-    log = (work / "registry.log").open("wb")
-    proc = subprocess.Popen([REGISTRY, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                unavailable("registry", f"docker-registry did not start: {(work / 'registry.log').read_text()[-500:]}")
-            time.sleep(0.1)
-        yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+    with serve_registry(tmp_path_factory.mktemp("registry")) as (address, _):
+        yield address
 
 
 @pytest.fixture(scope="module")
@@ -92,14 +60,14 @@ def podman(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_push_pull_back_and_run(registry, project, podman, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    path, archive = project
-    image = read_docker_archive(archive)
+    path, layout = project
+    image = read(layout)
     ref = f"{registry}/team/hello:1.0.0"
     result = nixbuild("push", "--json", "--no-tls-verify", ref, "-C", str(path))
     assert result.returncode == 0, result.stderr
     pushed = result.json()
     assert pushed["reference"] == f"docker://{ref}"
-    # The registry serves the manifest whose digest push reported, with the archive's config blob.
+    # The registry serves the manifest whose digest push reported, with the layout's config blob.
     raw_manifest = run(["skopeo", "inspect", "--tls-verify=false", "--raw", f"docker://{ref}"]).stdout
     assert pushed["digest"] == "sha256:" + __import__("hashlib").sha256(raw_manifest.encode()).hexdigest()
     assert json.loads(raw_manifest)["config"]["digest"] == image.config_digest == pushed["config_digest"]
@@ -130,13 +98,15 @@ def test_push_to_closed_port_is_one_line_error(project) -> None:  # type: ignore
 
 
 def test_load_into_podman_and_run(project, podman) -> None:  # type: ignore[no-untyped-def]
-    path, archive = project
+    path, layout = project
     result = nixbuild("load", "--json", "--podman", *podman[1:], "-C", str(path))
     assert result.returncode == 0, result.stderr
     assert result.json()["loaded"] == ["localhost/hello:1.0.0"]
+    archive = Path(result.json()["image"])  # load writes the docker-archive beside the layout
+    assert archive == layout.with_suffix(".tar")
     image_id = run([*podman, "--cgroup-manager", "cgroupfs", "--events-backend", "file", "image", "inspect",
                     "--format", "{{.Id}}", "localhost/hello:1.0.0"]).stdout.strip()
-    assert "sha256:" + image_id == read_docker_archive(archive).config_digest
+    assert "sha256:" + image_id == read_docker_archive(archive).config_digest == read(layout).config_digest
     out = run([*podman, *PODMAN_RUN, "localhost/hello:1.0.0"]).stdout
     assert out.splitlines()[0] == "Hello from nixbuild!"
     # The docker-archive itself runs too.
@@ -157,20 +127,25 @@ def test_load_needs_an_engine_and_docker_without_engine_is_one_line_error(projec
     assert line.startswith("nixbuild: error: docker") and "--podman" in line
 
 
-def test_convert_to_oci_and_oci_archive_then_push_an_index(registry, project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_oci_and_oci_archive_then_push_an_index(registry, project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import hashlib
 
     from nixbuild.registry import Containers
 
-    path, archive = project
-    containers = Containers()
-    layout = containers.convert(archive, "oci", tmp_path / "layout", tag="1.0.0")
-    packed = containers.convert(archive, "oci-archive", tmp_path / "image.oci.tar", tag="1.0.0")
-    # skopeo itself, run independently, writes the same manifest.
-    run(["skopeo", "copy", "--quiet", f"docker-archive:{archive}", f"oci:{tmp_path / 'reference'}:1.0.0"])
+    path, built = project
+    exported = {}
+    for fmt, out in (("oci", tmp_path / "layout"), ("oci-archive", tmp_path / "image.oci.tar")):
+        result = nixbuild("image", "--json", "--format", fmt, "--output", str(out), "-C", str(path))
+        assert result.returncode == 0, result.stderr
+        exported[fmt] = result.json()["output"]
+    # skopeo itself, run independently, copies the layout to the same manifest.
+    run(["skopeo", "copy", "--quiet", f"oci:{built}:1.0.0", f"oci:{tmp_path / 'reference'}:1.0.0"])
     reference = json.loads((tmp_path / "reference" / "index.json").read_text())["manifests"][0]
-    assert layout.manifest_digest == packed.manifest_digest == reference["digest"]
-    inspected = json.loads(run(["skopeo", "inspect", "--raw", f"oci-archive:{packed.path}:1.0.0"]).stdout)
+    assert exported["oci"]["manifest_digest"] == exported["oci-archive"]["manifest_digest"] == reference["digest"]
+    packed = Path(exported["oci-archive"]["path"])
+    containers = Containers()
+    layout = tmp_path / "layout"
+    inspected = json.loads(run(["skopeo", "inspect", "--raw", f"oci-archive:{packed}:1.0.0"]).stdout)
     assert inspected["config"] == json.loads((tmp_path / "reference" / "blobs" / "sha256" /
                                              reference["digest"].split(":")[1]).read_text())["config"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp leftovers
@@ -179,11 +154,11 @@ def test_convert_to_oci_and_oci_archive_then_push_an_index(registry, project, tm
                         "manifests": [{**{k: reference[k] for k in ("mediaType", "digest", "size")},
                                        "platform": {"architecture": "amd64", "os": "linux"}}]}).encode()
     index_digest = hashlib.sha256(index).hexdigest()
-    (layout.path / "blobs" / "sha256" / index_digest).write_bytes(index)
-    (layout.path / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [{
+    (layout / "blobs" / "sha256" / index_digest).write_bytes(index)
+    (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [{
         "mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:" + index_digest,
         "size": len(index), "annotations": {"org.opencontainers.image.ref.name": "1.0.0"}}]}))
-    pushed = containers.push_index(layout.path, f"{registry}/multi/hello:1.0.0", tls_verify=False)
+    pushed = containers.push_index(layout, f"{registry}/multi/hello:1.0.0", tls_verify=False)
     raw = run(["skopeo", "inspect", "--tls-verify=false", "--raw", f"docker://{registry}/multi/hello:1.0.0"]).stdout
     assert pushed.digest == "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
     listed = json.loads(raw)

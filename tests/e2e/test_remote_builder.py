@@ -12,6 +12,7 @@ them when the CI environment variable is set.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -154,7 +155,13 @@ def test_the_archive_is_written_on_the_builder(builder: Builder, native) -> None
     assert native["plan"]["how"] == "remote" and native["plan"]["builder"] == builder.uri
     archives = list((builder.store / "nix" / "store").glob("*-nixbuild-image.tar"))
     assert archives, "the builder did not write the image archive"
-    assert any(a.read_bytes() == Path(native["image"]).read_bytes() for a in archives)
+    # The layout holds that archive's image: the same config bytes and layers.
+    layout = f"oci:{native['image']}"
+    config = run(["skopeo", "inspect", "--config", "--raw", layout]).stdout
+    layers = json.loads(run(["skopeo", "inspect", layout]).stdout)["Layers"]
+    assert any(run(["skopeo", "inspect", "--config", "--raw", f"docker-archive:{a}"]).stdout == config
+               and json.loads(run(["skopeo", "inspect", f"docker-archive:{a}"]).stdout)["Layers"] == layers
+               for a in archives)
 
 
 def test_shell_mode_on_a_remote_plan_is_refused(builder: Builder, tmp_path: Path) -> None:

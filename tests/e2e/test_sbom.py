@@ -15,7 +15,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from spdx_tools.spdx.parser.parse_anything import parse_file
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
-from nixbuild.image import read_docker_archive
+from nixbuild.image import read as read_image
 from tests.conftest import copy_example, nix_env, nixbuild, run
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
@@ -27,7 +27,7 @@ def sboms(tmp_path_factory):  # type: ignore[no-untyped-def]
     result = nixbuild("sbom", "--json", "-C", str(project))
     assert result.returncode == 0, result.stderr
     report = result.json()
-    image = read_docker_archive(Path(report["image"]))
+    image = read_image(Path(report["image"]))
     return project, report, image
 
 

@@ -96,7 +96,7 @@ def test_a_failing_test_refuses_the_image(tmp_path: Path) -> None:
     skipped = nixbuild("image", "--no-check", "-C", str(project))
     assert skipped.returncode == 0, skipped.stderr
     assert "warning: --no-check: the closure proof and the [test] smoke tests are skipped" in skipped.stderr
-    assert results(project) == ["hello-1.0.0.tar", "stream-conf", "stream-script"]
+    assert results(project) == ["hello-1.0.0.oci", "image-record.json", "stream-conf", "stream-script"]
 
 
 def test_test_without_tests_says_how_to_write_one(tmp_path: Path) -> None:

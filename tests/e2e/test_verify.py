@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nixbuild.image import read_docker_archive
+from nixbuild.image import read as read_image
 from tests.conftest import copy_example, nix_env, nixbuild
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
@@ -42,13 +42,15 @@ def test_two_directories_and_tmpdirs_give_the_same_image(tmp_path: Path) -> None
         project = copy_example("hello-c", tmp_path / where)
         tmpdir = tmp_path / f"tmp-{where.replace('/', '-')}"
         tmpdir.mkdir()
-        result = nixbuild("image", "--json", "-C", str(project), env=nix_env(TMPDIR=str(tmpdir)))
+        result = nixbuild("image", "--json", "--format", "docker-archive", "-C", str(project),
+                          env=nix_env(TMPDIR=str(tmpdir)))
         assert result.returncode == 0, result.stderr
         reports.append(result.json())
     a, b = (Path(r["image"]) for r in reports)
     assert a.parent.parent.parent != b.parent.parent.parent
-    assert _sha256(a) == _sha256(b)
-    info_a, info_b = read_docker_archive(a), read_docker_archive(b)
+    assert _sha256(Path(reports[0]["archive"])) == _sha256(Path(reports[1]["archive"]))  # bit-identical archives
+    assert (a / "index.json").read_bytes() == (b / "index.json").read_bytes()
+    info_a, info_b = read_image(a), read_image(b)
     assert info_a.config_digest == info_b.config_digest
     assert [layer.digest for layer in info_a.layers] == [layer.digest for layer in info_b.layers]
 
@@ -67,7 +69,7 @@ def test_verify_passes_on_hello_c(tmp_path: Path) -> None:
                for c in target["checks"])
     second = target["second_build"]
     assert second["identical"] is True and second["layers"] == []
-    assert second["config_digest"][0] == second["config_digest"][1] == read_docker_archive(
+    assert second["config_digest"][0] == second["config_digest"][1] == read_image(
         Path(target["image"])).config_digest
     assert not Path(second["directory"]).exists()  # the copy is removed afterwards
     text = nixbuild("verify", "-C", str(project))
@@ -98,7 +100,7 @@ def test_verify_names_a_nondeterministic_package_and_file(tmp_path: Path, kind: 
     assert output["output"].endswith("-hello-1.0.0-bin") and output["rebuild"] == output["output"] + ".check"
     assert [(f["path"], f["differs"]) for f in output["files"]] == [("bin/build-stamp", ["content"])]
     # The layer named is the one that holds the package's bin output.
-    layers = read_docker_archive(Path(target["image"])).layers
+    layers = read_image(Path(target["image"])).layers
     assert output["output"] in layers[output["layer"]].store_paths
     # The image's own derivations rebuild identically; the package is a cache hit
     # in the second directory, so only --check can see this.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import socket
 import subprocess
+import tarfile
 import time
 import urllib.error
 import urllib.request
@@ -18,19 +20,45 @@ import pytest
 from tests.conftest import run
 
 
+def image_ref(image: Path) -> str:
+    """skopeo's name for an image nixbuild wrote: an OCI layout (a directory) or a docker-archive."""
+    return f"oci:{image}" if image.is_dir() else f"docker-archive:{image}"
+
+
 def skopeo_inspect(archive: Path, *, config: bool = False) -> dict:  # type: ignore[type-arg]
-    args = ["skopeo", "inspect", *(["--config"] if config else []), f"docker-archive:{archive}"]
+    args = ["skopeo", "inspect", *(["--config"] if config else []), image_ref(archive)]
     return json.loads(run(args).stdout)
 
 
 def unpack(archive: Path, workdir: Path, tag: str = "t") -> Path:
-    """docker-archive → OCI layout (skopeo copy) → rootfs (umoci unpack); returns the rootfs."""
+    """image (OCI layout or docker-archive) → OCI layout (skopeo copy) → rootfs (umoci unpack);
+    returns the rootfs."""
     workdir.mkdir(parents=True, exist_ok=True)
     layout = workdir / "oci"
     bundle = workdir / "bundle"
-    run(["skopeo", "copy", "--quiet", f"docker-archive:{archive}", f"oci:{layout}:{tag}"])
+    run(["skopeo", "copy", "--quiet", image_ref(archive), f"oci:{layout}:{tag}"])
     run(["umoci", "unpack", "--rootless", "--image", f"{layout}:{tag}", str(bundle)])
     return bundle / "rootfs"
+
+
+def layer_tars(image: Path) -> list[tarfile.TarFile]:
+    """The layers of an image, in order, read with tarfile: from an OCI layout's manifest
+    (index.json → manifest → layer blobs) or a docker-archive's manifest.json."""
+    if image.is_dir():
+        blobs = image / "blobs" / "sha256"
+        (entry,) = json.loads((image / "index.json").read_text())["manifests"]
+        manifest = json.loads((blobs / entry["digest"].removeprefix("sha256:")).read_text())
+        return [tarfile.open(fileobj=io.BytesIO((blobs / l["digest"].removeprefix("sha256:")).read_bytes()))
+                for l in manifest["layers"]]
+    with tarfile.open(image) as archive:
+        (manifest,) = json.load(archive.extractfile("manifest.json"))  # type: ignore[arg-type]
+        return [tarfile.open(fileobj=io.BytesIO(archive.extractfile(n).read()))  # type: ignore[union-attr]
+                for n in manifest["Layers"]]
+
+
+def layout_size(layout: Path) -> int:
+    """Bytes of an OCI layout's blobs (config, manifest, layers)."""
+    return sum(b.stat().st_size for b in (layout / "blobs" / "sha256").iterdir())
 
 
 def store_paths_in(rootfs: Path) -> set[str]:
@@ -140,3 +168,42 @@ def http_get(url: str) -> tuple[int, str]:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
+
+
+REGISTRY = "/usr/bin/docker-registry"
+
+
+@contextlib.contextmanager
+def serve_registry(work: Path) -> Iterator[tuple[str, Path]]:
+    """Debian's docker-registry (distribution 2.8) on a free loopback port, storing under
+    ``work/data``: yields (HOST:PORT, the storage directory); stopped afterwards. One that
+    cannot start fails under CI and skips elsewhere."""
+    if not os.access(REGISTRY, os.X_OK):
+        unavailable("registry", f"{REGISTRY} is not installed (apt-get install docker-registry)")
+    port = free_port()
+    config = work / "config.yml"
+    config.write_text(
+        "version: 0.1\n"
+        "log:\n  level: warn\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {work / 'data'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+    )
+    log = (work / "registry.log").open("wb")
+    proc = subprocess.Popen([REGISTRY, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                unavailable("registry", f"docker-registry did not start: {(work / 'registry.log').read_text()[-500:]}")
+            time.sleep(0.1)
+        yield f"127.0.0.1:{port}", work / "data"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()

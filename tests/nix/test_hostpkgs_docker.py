@@ -86,7 +86,7 @@ def test_stream_layered_image_is_a_valid_docker_archive(image_nix) -> None:
         assert inspect["config"]["Entrypoint"][0].endswith("-hello-1.0-bin/bin/hello")
     manifest, config, layers = _read(archive)
     assert manifest["RepoTags"] == ["hello-app:t1"]
-    assert config["created"] == "1970-01-01T00:00:01Z"
+    assert config["created"] == "1970-01-01T00:00:01+00:00"  # datetime.isoformat, as nixpkgs writes it
     assert len(config["history"]) == len(layers) == len(manifest["Layers"])
 
     # Exactly the closure of contents + the store paths named in config.

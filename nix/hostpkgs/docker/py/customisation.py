@@ -9,6 +9,7 @@ UID/GID/UNAME/GNAME like every entry without fakeRootCommands."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from collections.abc import Callable
@@ -36,6 +37,13 @@ def main() -> None:
     owner: OwnerSpec = faked_owner(default) if faked else default
     with open(out, "wb") as f:
         write_dir_layer(f, root, mtime, owner)
+    # nixpkgs writes the layer's sha256 beside it (`checksum`); its stream script reads it.
+    sha = hashlib.sha256()
+    with open(out, "rb") as f:
+        while chunk := f.read(1 << 20):
+            sha.update(chunk)
+    with open(os.path.join(os.path.dirname(out), "checksum"), "w") as f:
+        f.write(sha.hexdigest() + "\n")
 
 
 if __name__ == "__main__":

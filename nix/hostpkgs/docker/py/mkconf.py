@@ -89,6 +89,8 @@ def main() -> None:
         "repo_tag": f"{env['imageName']}:{tag}",
         "store_layers": layers,
         "customisation_layer": env["customisationLayer"],
+        "from_image": None,  # nixpkgs: the base image archive (fromImage), null without one
+        "store_dir": os.path.dirname(env["customisationLayer"]),
     }
     with open(env["out"], "w") as f:
         json.dump(conf, f, indent=2, sort_keys=True)

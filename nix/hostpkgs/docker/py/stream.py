@@ -21,14 +21,13 @@ from tarball import HashingWriter, Owner, write_store_layer  # noqa: E402
 
 
 def timestamp(value: str) -> tuple[str, int]:
-    """An RFC 3339 string (or "now") -> (string for the config, epoch secs)."""
+    """An RFC 3339 string (or "now") -> (its datetime.isoformat() for the config, epoch secs),
+    as nixpkgs' stream script parses it (datetime.fromisoformat)."""
     if value == "now":
-        now = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
-        return now.strftime("%Y-%m-%dT%H:%M:%SZ"), int(now.timestamp())
-    parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
-    return value, int(parsed.timestamp())
+        parsed = datetime.datetime.now(tz=datetime.timezone.utc)
+    else:
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.isoformat(), int(parsed.timestamp())
 
 
 class ArchiveWriter:
@@ -88,21 +87,22 @@ class _Passthrough(HashingWriter):
 def main() -> None:
     with open(sys.argv[1]) as f:
         conf = json.load(f)
+    if conf.get("from_image"):
+        sys.exit("stream.py: from_image is not supported in hostpkgs")
     created, _ = timestamp(conf["created"])
     _, mtime = timestamp(conf["mtime"])
     owner = Owner(conf["uid"], conf["gid"], conf["uname"], conf["gname"])
 
     out = sys.stdout.buffer
     archive = ArchiveWriter(out, mtime)
-    diff_ids, layer_names, history = [], [], []
+    digests, history_paths = [], []
 
     for paths in conf["store_layers"]:
-        digest = archive.add_layer(lambda f, paths=paths: write_store_layer(f, paths, mtime, owner))
-        diff_ids.append(f"sha256:{digest}")
-        layer_names.append(f"{digest}/layer.tar")
-        history.append({"created": created, "comment": f"store paths: {sorted(paths)}"})
+        digests.append(archive.add_layer(lambda f, paths=paths: write_store_layer(f, paths, mtime, owner)))
+        history_paths.append(paths)
 
-    custom = os.path.join(conf["customisation_layer"], "layer.tar")
+    custom_dir = conf["customisation_layer"]
+    custom = os.path.join(custom_dir, "layer.tar")
 
     def copy_custom(f) -> None:
         with open(custom, "rb") as src:
@@ -110,23 +110,31 @@ def main() -> None:
                 f.write(chunk)
 
     digest = archive.add_layer(copy_custom)
-    diff_ids.append(f"sha256:{digest}")
-    layer_names.append(f"{digest}/layer.tar")
-    history.append({"created": created, "comment": "nix-image customisation layer"})
+    checksum_file = os.path.join(custom_dir, "checksum")
+    if os.path.exists(checksum_file):  # nixpkgs' stream script takes the digest from this file
+        with open(checksum_file) as f:
+            if f.read().strip() != digest:
+                sys.exit(f"stream.py: {checksum_file} does not match {custom}")
+    digests.append(digest)
+    history_paths.append([custom_dir])
 
+    # The image config and manifest as nixpkgs' stream_layered_image.py writes them:
+    # json.dumps(indent=4) in this key order, `created` in datetime.isoformat form, one
+    # history entry per layer whose comment is the Python repr of the layer's path list,
+    # and the config named <sha256>.json.
     image_config = {
-        "architecture": conf["architecture"],
-        "config": conf["config"],
         "created": created,
-        "history": history,
-        "os": conf["os"],
-        "rootfs": {"diff_ids": diff_ids, "type": "layers"},
+        "architecture": conf["architecture"],
+        "os": "linux",
+        "config": conf["config"],
+        "rootfs": {"diff_ids": [f"sha256:{d}" for d in digests], "type": "layers"},
+        "history": [{"created": created, "comment": f"store paths: {paths}"} for paths in history_paths],
     }
-    config_bytes = json.dumps(image_config, sort_keys=True, separators=(",", ":")).encode()
+    config_bytes = json.dumps(image_config, indent=4).encode()
     config_name = hashlib.sha256(config_bytes).hexdigest() + ".json"
     archive.add_bytes(config_name, config_bytes)
-    manifest = [{"Config": config_name, "Layers": layer_names, "RepoTags": [conf["repo_tag"]]}]
-    archive.add_bytes("manifest.json", json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode())
+    manifest = [{"Config": config_name, "RepoTags": [conf["repo_tag"]], "Layers": [f"{d}/layer.tar" for d in digests]}]
+    archive.add_bytes("manifest.json", json.dumps(manifest, indent=4).encode())
     archive.close()
     out.flush()
 
