@@ -21,14 +21,18 @@ class Request:
     jobs: int = 1
     build_first: bool = True
     check: bool = True
-    format: str = export.DEFAULT_FORMAT
+    format: str | None = None  # --format; None: the OCI layout alone (or oci with --output)
     output: Path | None = None
     sbom_format: str | None = None  # None: no SBOM
 
     @property
+    def fmt(self) -> str:
+        return self.format or export.DEFAULT_FORMAT
+
+    @property
     def exporting(self) -> bool:
-        """Whether something beyond nixbuild-result's own files is asked for."""
-        return self.output is not None or self.format not in (export.DEFAULT_FORMAT, "docker-archive")
+        """Whether an export is asked for (the docker-archive beside the layout is the image step's)."""
+        return self.output is not None or self.format in ("oci", "oci-archive")
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,12 @@ class Delivered:
 
 def check_request(request: Request) -> None:
     """Refuse what cannot be done, before anything is built."""
-    if (request.output is not None or request.format == "oci-archive") and len(request.targets) > 1:
+    if (request.output is not None or request.format in ("oci", "oci-archive")) and len(request.targets) > 1:
         raise UsageError("--output and --format oci-archive take one target",
                          hint="several targets already give an OCI index at nixbuild-result/index "
                               "(--format docker-archive writes each target's archive beside its layout)")
     if request.output is not None:
-        export.check_output(request.output, request.format)
+        export.check_output(request.output, request.fmt)
 
 
 def deliver(project: Project, nix: Nix, request: Request, *, verbose: bool = False, log: Log = lambda line: None,
@@ -60,8 +64,8 @@ def deliver(project: Project, nix: Nix, request: Request, *, verbose: bool = Fal
             archive=archive))
         exported = None
         if request.exporting:
-            exported = export.export(outcome.file, request.format,
-                                     request.output or export.default_output(outcome.file, request.format))
+            exported = export.export(outcome.file, request.fmt,
+                                     request.output or export.default_output(outcome.file, request.fmt))
         return Delivered(outcome, None, exported, _sboms(nix, [outcome], request.sbom_format))
     many = pipeline.image_many(project, request.targets, jobs=request.jobs, verbose=verbose, log=log,
                                build_first=request.build_first, output=output, check=request.check, archive=archive)

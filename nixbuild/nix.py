@@ -468,18 +468,28 @@ class Nix:
 
     # -- building -------------------------------------------------------------
 
-    def build(self, file: Path, attr: str, *, out_link: Path, argstrs: Mapping[str, str] = {}) -> BuildResult:
+    def build(self, file: Path, attr: str, *, out_link: Path, argstrs: Mapping[str, str] = {},
+              keep_link: bool = False) -> BuildResult:
+        """``nix-build -A attr -o out_link``. With ``keep_link``, a link that already points at
+        the result is left as it is (nothing written): the build runs with ``--no-out-link``
+        and the link (an indirect GC root) is replaced only when the result is another path."""
         created = make_dirs(out_link.parent)
         if out_link.exists() and not out_link.is_symlink():
             raise NixbuildError(f"{out_link} exists and is not a Nix result link",
                                 hint="remove it (nixbuild keeps result links there) and re-run")
+        relink = keep_link and out_link.is_symlink()
         progress = _Progress(self.log, self.verbose)
-        args = ["nix-build", str(file), "-A", attr, "-o", str(out_link), *self._argstrs(argstrs)]
+        link_args = ["--no-out-link"] if relink else ["-o", str(out_link)]
+        args = ["nix-build", str(file), "-A", attr, *link_args, *self._argstrs(argstrs)]
         result = self._run(args, on_stderr_line=progress)
         if result.returncode != 0:
             remove_empty(created)  # a failed build leaves no empty nixbuild-result/TARGET behind
             raise self._build_failure(f"nix-build -A {attr}", result)
         paths = tuple(line.strip() for line in result.stdout.splitlines() if line.strip())
+        if relink and (len(paths) != 1 or os.readlink(out_link) != paths[0]):
+            rooted = self._run(["nix-store", "--add-root", str(out_link), "--indirect", "--realise", *paths])
+            if rooted.returncode != 0:
+                raise _failure("nix-store --add-root", rooted)
         return BuildResult(out_paths=paths, built=progress.built)
 
     def realise_shell(self, file: Path, *, argstrs: Mapping[str, str] = {}) -> BuildResult:

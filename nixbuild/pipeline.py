@@ -295,7 +295,8 @@ def build_conf(project: Project, nix: Nix, plan: plan_mod.Plan, attr: str) -> st
     the package and enforces the closure policy), linked at ``nixbuild-result/TARGET/<link>-conf``."""
     link = result_dir(project, plan.target) / STREAM_LINKS[attr]
     try:
-        conf = nix.build(_generated(project), f"{attr}.conf", out_link=Path(f"{link}-conf"), argstrs=argstrs(plan))
+        conf = nix.build(_generated(project), f"{attr}.conf", out_link=Path(f"{link}-conf"), argstrs=argstrs(plan),
+                         keep_link=True)
     except DisallowedReferenceError as exc:
         raise policy_violation(project, nix, plan, exc) from None
     return conf.out_paths[0]

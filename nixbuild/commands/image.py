@@ -22,9 +22,9 @@ from nixbuild.commands._common import check_option, common, complete_target, emi
 @click.option("--no-build", is_flag=True, help="Shell mode: image the existing artifact without running the build command.")
 @click.option("--allow", "allowed", multiple=True, metavar="ENTRY",
               help="Lift one [image] forbid entry for this run (repeatable), e.g. --allow bash.")
-@click.option("--format", "fmt", type=click.Choice(export.FORMATS), default=export.DEFAULT_FORMAT, show_default=True,
+@click.option("--format", "fmt", type=click.Choice(export.FORMATS), default=None,
               help="Also write the image as this format, from the OCI layout in nixbuild-result "
-                   "(docker-archive: NAME-TAG.tar beside it).")
+                   "(docker-archive: NAME-TAG.tar beside it; oci: the layout itself, or a copy at --output).")
 @click.option("--output", "output_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
               help="Where to write --format's result (default: next to the docker-archive; one target only).")
 @locked_option
@@ -32,7 +32,7 @@ from nixbuild.commands._common import check_option, common, complete_target, emi
               is_flag=False, metavar="[spdx|cyclonedx|both]",
               help="Also write the image's SBOM next to it (default both: SPDX 2.3 and CycloneDX 1.5 JSON).")
 def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, as_json: bool, no_build: bool,
-          allowed: tuple[str, ...], fmt: str, output_path: Path | None, locked: bool | None,
+          allowed: tuple[str, ...], fmt: str | None, output_path: Path | None, locked: bool | None,
           sbom_format: str | None, check: bool) -> None:
     """Build the image and print where it is and what is in it."""
     s = start(directory, verbose, locked, allowed, check=check)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_example, nix_env, nixbuild, run
-from tests.e2e.tools import skopeo_inspect
+from tests.e2e.tools import layout_size, skopeo_inspect
 
 pytestmark = [pytest.mark.nix, pytest.mark.e2e]
 
@@ -52,7 +52,7 @@ def test_inspect_lists_every_store_path_with_nar_size_layer_and_output(tls) -> N
     by_package = {(p["package"], p["output"]) for p in paths.values()}
     assert ("hello-tls-1.0.0", "bin") in by_package
     assert any(pkg.startswith("openssl-") and out == "out" for pkg, out in by_package)
-    assert data["image_size"] == archive.stat().st_size
+    assert data["image_size"] == layout_size(archive)
     assert data["closure_size"] == sum(i["narSize"] for i in infos.values())
     assert data["path_count"] == len(paths) and data["layer_count"] == len(report["layers"])
     assert [l["digest"] for l in data["layers"]] == skopeo_inspect(archive)["Layers"]

@@ -24,13 +24,17 @@ import pytest
 from tests.conftest import copy_example, nix_env, nixbuild, run
 from tests.e2e.tools import image_ref, run_image, serve_registry, skopeo_inspect
 
+# The file changed in each example, and the greeting its image prints (None: not run here).
+# The change puts a new string into the program: a shell-mode artifact whose bytes did not
+# change would keep its store path (and its layer).
+C_CHANGE = '\nconst char *nixbuild_test_marker = "changed";\n'
 EXAMPLES = {
-    "hello-c": ("hello.c", "Hello from nixbuild!"),
-    "hello-c-shell": ("hello.c", "Hello from nixbuild!"),
-    "hello-go": ("main.go", None),  # a server: test_hello_go.py asks it over its port
-    "hello-rust": ("src/main.rs", "Hello from nixbuild!"),
-    "hello-tls": ("hello-tls.c", None),
-    "hello-zlib-shell": ("hello-zlib.c", None),
+    "hello-c": ("hello.c", C_CHANGE, "Hello from nixbuild!"),
+    "hello-c-shell": ("hello.c", C_CHANGE, "Hello from nixbuild!"),
+    "hello-go": ("main.go", "\n// changed\n", None),  # a server: test_hello_go.py asks it over its port
+    "hello-rust": ("src/main.rs", "\n// changed\n", "Hello from nixbuild!"),
+    "hello-tls": ("hello-tls.c", C_CHANGE, None),
+    "hello-zlib-shell": ("hello-zlib.c", C_CHANGE, None),
 }
 
 
@@ -84,7 +88,7 @@ def _same_as_full_stream(project: Path, report: dict, tmp: Path) -> None:  # typ
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_incremental_image_equals_the_full_stream(name: str, tmp_path: Path) -> None:
-    source, greeting = EXAMPLES[name]
+    source, change, greeting = EXAMPLES[name]
     project = copy_example(name, tmp_path)
     cache = tmp_path / "cache"
     first = _build(project, cache)
@@ -93,7 +97,7 @@ def test_incremental_image_equals_the_full_stream(name: str, tmp_path: Path) -> 
 
     # A source change: a new package store path, so a new app layer and customisation layer.
     with open(project / source, "a") as f:
-        f.write("\n/* changed */\n" if not source.endswith(".rs") else "\n// changed\n")
+        f.write(change)
     second = _build(project, cache)
     assert second["stream_conf"] != first["stream_conf"]
     assert 1 <= len(second["layers_streamed"]) <= 2, second["layers_streamed"]

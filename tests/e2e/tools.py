@@ -180,6 +180,7 @@ def serve_registry(work: Path) -> Iterator[tuple[str, Path]]:
     cannot start fails under CI and skips elsewhere."""
     if not os.access(REGISTRY, os.X_OK):
         unavailable("registry", f"{REGISTRY} is not installed (apt-get install docker-registry)")
+    work.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config = work / "config.yml"
     config.write_text(
