@@ -13,12 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
-from elftools.elf.enums import ENUM_E_MACHINE
-from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
+if TYPE_CHECKING:
+    from elftools.elf.elffile import ELFFile
 
 MAGIC = b"\x7fELF"
 MACHINE_NAMES = {62: "x86_64", 183: "aarch64", 243: "riscv", 40: "arm", 3: "i386"}
@@ -69,6 +67,11 @@ def is_elf(head: bytes) -> bool:
 
 def read(stream: IO[bytes]) -> ElfFile:
     """Parse an ELF file from a seekable binary stream; NotElfError when it cannot be read."""
+    # pyelftools is imported when a file is parsed: a rebuild with nothing changed parses none.
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.enums import ENUM_E_MACHINE
+
     try:
         elf = ELFFile(stream)
         machine = elf["e_machine"]
@@ -116,6 +119,8 @@ def read(stream: IO[bytes]) -> ElfFile:
 def _versions(elf: ELFFile) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]:
     """The symbol versions needed per library and defined, from the section headers (a file
     without them, e.g. after sstrip, has none to check)."""
+    from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
+
     needs: list[tuple[str, tuple[str, ...]]] = []
     defs: list[str] = []
     for section in elf.iter_sections():
