@@ -468,26 +468,43 @@ class Nix:
 
     # -- building -------------------------------------------------------------
 
-    def build(self, file: Path, attr: str, *, out_link: Path, argstrs: Mapping[str, str] = {},
-              keep_link: bool = False) -> BuildResult:
-        """``nix-build -A attr -o out_link``. With ``keep_link``, a link that already points at
-        the result is left as it is (nothing written): the build runs with ``--no-out-link``
-        and the link (an indirect GC root) is replaced only when the result is another path."""
+    def build(self, file: Path, attr: str, *, out_link: Path, argstrs: Mapping[str, str] = {}) -> BuildResult:
         created = make_dirs(out_link.parent)
         if out_link.exists() and not out_link.is_symlink():
             raise NixbuildError(f"{out_link} exists and is not a Nix result link",
                                 hint="remove it (nixbuild keeps result links there) and re-run")
-        relink = keep_link and out_link.is_symlink()
         progress = _Progress(self.log, self.verbose)
-        link_args = ["--no-out-link"] if relink else ["-o", str(out_link)]
-        args = ["nix-build", str(file), "-A", attr, *link_args, *self._argstrs(argstrs)]
+        args = ["nix-build", str(file), "-A", attr, "-o", str(out_link), *self._argstrs(argstrs)]
         result = self._run(args, on_stderr_line=progress)
         if result.returncode != 0:
             remove_empty(created)  # a failed build leaves no empty nixbuild-result/TARGET behind
             raise self._build_failure(f"nix-build -A {attr}", result)
         paths = tuple(line.strip() for line in result.stdout.splitlines() if line.strip())
-        if relink and (len(paths) != 1 or os.readlink(out_link) != paths[0]):
-            rooted = self._run(["nix-store", "--add-root", str(out_link), "--indirect", "--realise", *paths])
+        return BuildResult(out_paths=paths, built=progress.built)
+
+    def build_linked(self, file: Path, attrs: Sequence[str], links: Mapping[int, Path], *,
+                     argstrs: Mapping[str, str] = {}) -> BuildResult:
+        """One ``nix-build --no-out-link`` of several attributes (one evaluation); the paths in
+        the order Nix prints them (each attribute's outputs in turn). ``links`` maps the index of
+        a path to its result link, an indirect GC root made (``nix-store --add-root``) only when
+        the link does not already point at that path: a build of nothing new writes nothing."""
+        created = [d for link in links.values() for d in make_dirs(link.parent)]
+        for link in links.values():
+            if link.exists() and not link.is_symlink():
+                raise NixbuildError(f"{link} exists and is not a Nix result link",
+                                    hint="remove it (nixbuild keeps result links there) and re-run")
+        progress = _Progress(self.log, self.verbose)
+        args = ["nix-build", str(file), *(a for attr in attrs for a in ("-A", attr)), "--no-out-link",
+                *self._argstrs(argstrs)]
+        result = self._run(args, on_stderr_line=progress)
+        if result.returncode != 0:
+            remove_empty(created)
+            raise self._build_failure(f"nix-build -A {attrs[0]}", result)
+        paths = tuple(line.strip() for line in result.stdout.splitlines() if line.strip())
+        for index, link in sorted(links.items()):
+            if link.is_symlink() and os.readlink(link) == paths[index]:
+                continue
+            rooted = self._run(["nix-store", "--add-root", str(link), "--indirect", "--realise", paths[index]])
             if rooted.returncode != 0:
                 raise _failure("nix-store --add-root", rooted)
         return BuildResult(out_paths=paths, built=progress.built)

@@ -11,6 +11,7 @@ import dataclasses
 import shutil
 import threading
 from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -214,19 +215,19 @@ def image(
             except DisallowedReferenceError as exc:
                 raise policy_violation(project, nix, plan, exc) from None
             assembled = layers_mod.from_archive(Path(built.out_paths[0]))
-            script, conf = None, None
+            script, conf, outputs = None, None, None
         else:
-            conf = build_conf(project, nix, plan, "image")
+            inputs = build_stream_inputs(project, nix, plan, "image", outputs=check)
+            script, conf, outputs = inputs.script, inputs.conf, inputs.outputs
             done = imagerecord.current(project, target, conf, check=check)
             if done is not None:
                 return _unchanged(project, done, archive=archive)
-            script = build_stream_script(project, nix, plan, "image")
             assembled = layers_mod.assemble(nix, script, conf)
         layout = image_file(project, target)
         with claimed_temp(layout.parent, f".{layout.name}.", ".tmp", directory=True) as tmp:
             written = oci.fill_layout(assembled, tmp, project.image.tag)
             info = dataclasses.replace(image_mod.read_layout(tmp), path=layout)
-            proven = prove(project, nix, plan, tmp, info) if check else None
+            proven = prove(project, nix, plan, tmp, info, outputs) if check else None
             tested = smoke_test(project, nix, plan, tmp, info) if check else None
             replace_dir(tmp, layout)
     except (proof_mod.ProofError, smoke.SmokeTestError):
@@ -245,8 +246,8 @@ def image(
         if plan.how == "remote":
             raise UsageError("[image] debug on a remote plan is not supported",
                              hint="build the debug variant on a Linux host")
-        debug = layers_mod.assemble(nix, build_stream_script(project, nix, plan, "imageDebug"),
-                                    build_conf(project, nix, plan, "imageDebug"))
+        debug_inputs = build_stream_inputs(project, nix, plan, "imageDebug")
+        debug = layers_mod.assemble(nix, debug_inputs.script, debug_inputs.conf)
         oci.write_layout(debug, debug_file, f"{project.image.tag}-debug")
         debug_archive = _archive(project, target, debug, archive, debug=True)
         streamed += debug.streamed
@@ -290,20 +291,20 @@ def _unchanged(project: Project, outcome: ImageOutcome, *, archive: bool) -> Ima
 STREAM_LINKS = {"image": "stream", "imageDebug": "stream-debug"}
 
 
-def build_conf(project: Project, nix: Nix, plan: plan_mod.Plan, attr: str) -> str:
-    """Build the image's ``passthru.conf`` (the JSON naming every layer; building it builds
-    the package and enforces the closure policy), linked at ``nixbuild-result/TARGET/<link>-conf``."""
-    link = result_dir(project, plan.target) / STREAM_LINKS[attr]
-    try:
-        conf = nix.build(_generated(project), f"{attr}.conf", out_link=Path(f"{link}-conf"), argstrs=argstrs(plan),
-                         keep_link=True)
-    except DisallowedReferenceError as exc:
-        raise policy_violation(project, nix, plan, exc) from None
-    return conf.out_paths[0]
+@dataclass(frozen=True)
+class StreamInputs:
+    conf: str  # passthru.conf: the JSON naming every layer
+    script: str  # passthru.streamScript, for the build platform
+    outputs: tuple[str, ...] | None  # the package's outputs in the image (None: not asked for)
 
 
-def build_stream_script(project: Project, nix: Nix, plan: plan_mod.Plan, attr: str) -> str:
-    """Build the image's ``passthru.streamScript``, linked at ``nixbuild-result/TARGET/<link>-script``.
+def build_stream_inputs(project: Project, nix: Nix, plan: plan_mod.Plan, attr: str, *,
+                        outputs: bool = False) -> StreamInputs:
+    """One ``nix-build`` (one evaluation) of the image's ``passthru.conf`` (building it builds
+    the package and enforces the closure policy), its ``passthru.streamScript`` and, with
+    ``outputs``, the package's outputs the closure proof checks. Linked at
+    ``nixbuild-result/TARGET/<link>-conf`` and ``<link>-script`` (left as they are when
+    they already point there).
 
     ``streamLayeredImage``'s own result, the ``stream-<name>`` wrapper, is
     never built nor run: before nixpkgs PR 536230 a cross set's wrapper has
@@ -311,8 +312,14 @@ def build_stream_script(project: Project, nix: Nix, plan: plan_mod.Plan, attr: s
     for the build platform, and ``passthru.conf`` names every layer; this
     works on every nixpkgs of the supported window, cross and native."""
     link = result_dir(project, plan.target) / STREAM_LINKS[attr]
-    return nix.build(_generated(project), f"{attr}.streamScript", out_link=Path(f"{link}-script"),
-                     argstrs=argstrs(plan)).out_paths[0]
+    attrs = [f"{attr}.conf", f"{attr}.streamScript", *([f"{attr}.nixbuild.outputDrvs"] if outputs else [])]
+    try:
+        built = nix.build_linked(_generated(project), attrs, {0: Path(f"{link}-conf"), 1: Path(f"{link}-script")},
+                                 argstrs=argstrs(plan))
+    except DisallowedReferenceError as exc:
+        raise policy_violation(project, nix, plan, exc) from None
+    conf, script, *rest = built.out_paths
+    return StreamInputs(conf, script, tuple(rest) if outputs else None)
 
 
 def image_file(project: Project, target: str, *, debug: bool = False) -> Path:
@@ -326,11 +333,14 @@ def archive_file(project: Project, target: str, *, debug: bool = False) -> Path:
     return result_dir(project, target) / name
 
 
-def prove(project: Project, nix: Nix, plan: plan_mod.Plan, archive: Path, info: image_mod.ImageInfo) -> proof_mod.Proof:
-    """The closure proof of a written archive: its entrypoint and the package's ELF files can start."""
+def prove(project: Project, nix: Nix, plan: plan_mod.Plan, archive: Path, info: image_mod.ImageInfo,
+          outputs: Sequence[str] | None = None) -> proof_mod.Proof:
+    """The closure proof of a written image: its entrypoint and the package's ELF files (of
+    ``outputs``, else evaluated here) can start."""
     from nixbuild import proof as proof_mod
 
-    outputs = nix.eval_json(_generated(project), "image.nixbuild.outputs", argstrs=argstrs(plan))
+    if outputs is None:
+        outputs = nix.eval_json(_generated(project), "image.nixbuild.outputs", argstrs=argstrs(plan))
     tree = imagefs.ImageTree.read(archive)
     return proof_mod.prove(tree, platform=platforms.get(plan.target), outputs=outputs, config=info.config)
 

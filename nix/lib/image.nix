@@ -145,8 +145,10 @@ window.checkResult "dockerTools.streamLayeredImage result" [ "conf" "streamScrip
       passthru.nixbuild = {
         inherit policy;
         roots = map toString contents;
-        # The package's outputs in the image: nixbuild's closure proof checks their ELF files.
+        # The package's outputs in the image: nixbuild's closure proof checks their ELF files
+        # (`outputDrvs`: the same, built in the one nix-build that builds conf and streamScript).
         outputs = map toString outputs;
+        outputDrvs = outputs;
       };
       config =
         {

@@ -282,7 +282,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="64,1024", help="image sizes in MiB, comma-separated")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--paths", type=int, default=None, help="store paths in the large image (the issue: 1000)")
     args = parser.parse_args()
+    if args.paths:
+        global PATHS
+        PATHS = args.paths
     rebuild_bench(tuple(int(s) for s in args.scales.split(",")), args.runs)
 
 
