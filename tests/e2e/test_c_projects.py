@@ -67,7 +67,7 @@ def test_an_install_entry_the_build_did_not_make_is_a_build_failure(tmp_path: Pa
     assert result.returncode == 5, result.stderr
     errors = [x for x in result.stderr.splitlines() if x.startswith("nixbuild: error:")]
     assert len(errors) == 1 and "nosuch was not built" in result.stderr, result.stderr
-    assert not list((root / "nixbuild-result").glob("*/*.tar"))
+    assert not list((root / "nixbuild-result").glob("*/*.oci"))
 
 
 @pytest.mark.parametrize("bad", ['["/usr/bin/squash"]', '["../squash"]', '["two words"]', "[]"])

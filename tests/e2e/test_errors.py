@@ -47,7 +47,7 @@ def test_a_failing_hermetic_build_exits_5_with_its_own_last_lines(tmp_path: Path
     assert shown[-1] == "make: *** [Makefile:5: hello] Error 1"  # the build's own last lines, not Nix's
     assert not any(l.startswith("error:") for l in shown)
     assert run(["nix-store", "-l", drv.group(1)]).stdout.rstrip().endswith(shown[-1])
-    assert not (project / "nixbuild-result" / "x86_64-linux" / "hello-1.0.0.tar").exists()
+    assert not (project / "nixbuild-result" / "x86_64-linux" / "hello-1.0.0.oci").exists()
 
 
 def test_a_shell_build_that_prints_much_shows_a_tail_and_keeps_the_log(tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_a_name_only_the_package_set_can_refuse_is_exit_2_with_its_key_and_close
     line = assert_one_error_line(result.stderr)
     assert result.stderr.strip() == line  # nothing else: no progress, no Nix output
     assert f"nixbuild: error: {expected}" in line and hint in line
-    assert not (project / "nixbuild-result" / "x86_64-linux" / "hello-1.0.0.tar").exists()
+    assert not (project / "nixbuild-result" / "x86_64-linux" / "hello-1.0.0.oci").exists()
 
 
 def test_overlay_that_does_not_parse_names_its_file_and_line(tmp_path: Path) -> None:

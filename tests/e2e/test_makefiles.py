@@ -79,7 +79,7 @@ def test_hardcoded_gcc_fails_a_cross_build_with_one_line(tmp_path: Path) -> None
     assert ("the build runs `gcc` by name, which is not on the PATH of this build "
             "(the target's is CC=aarch64-unknown-linux-gnu-cc)") in errors[0]
     assert "(hint: write $(CC) instead of `gcc` in the Makefile's recipes" in errors[0]
-    assert not list((root / "nixbuild-result").rglob("*.tar"))
+    assert not list((root / "nixbuild-result").rglob("*.oci"))
 
 
 def test_a_make_flag_with_spaces_reaches_make_as_one_argument(tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_bindir_without_make_flags_fails_and_says_where_it_wrote(tmp_path: Path)
     result = nixbuild("image", "-C", str(root))
     assert result.returncode != 0
     assert "/usr/local/bin" in result.stderr
-    assert not list((root / "nixbuild-result").rglob("*.tar"))
+    assert not list((root / "nixbuild-result").rglob("*.oci"))
 
 
 def test_destdir_install_keeps_the_rest_out_of_the_image(tmp_path: Path) -> None:
@@ -148,4 +148,4 @@ def test_no_install_target_and_no_such_program_fails_with_one_line(tmp_path: Pat
     assert errors[0].startswith("nixbuild: error: the build of crunch-1.0 failed: the Makefile has no install "
                                 "target, and the build made no program 'pigz' (looked in ./, bin/, build/ and src/) "
                                 "(hint: set [package] program to the file the build makes")
-    assert not list((root / "nixbuild-result").rglob("*.tar"))
+    assert not list((root / "nixbuild-result").rglob("*.oci"))

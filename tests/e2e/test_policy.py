@@ -36,7 +36,7 @@ def test_forbidden_dependency_fails_with_the_chain(shell_dependent: Path) -> Non
     assert re.search(r"closure policy: bash-[^ ]* must not be in the image", line), line
     assert re.search(r"pulled in by: hello-1\.0\.0-bin → bash-", line), line
     assert "--allow bash" in line
-    assert not list((shell_dependent / "nixbuild-result").rglob("*.tar"))
+    assert not list((shell_dependent / "nixbuild-result").rglob("*.oci"))
 
 
 def test_allow_lifts_the_entries(shell_dependent: Path) -> None:

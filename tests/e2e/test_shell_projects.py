@@ -118,7 +118,7 @@ def test_zpipe_without_the_input_names_the_library_to_add(tmp_path: Path) -> Non
                             "[package] inputs provide")
     assert 'e.g. inputs = ["zlib"]' in error
     assert "Traceback" not in result.stderr
-    assert not list((root / "nixbuild-result").rglob("*.tar"))
+    assert not list((root / "nixbuild-result").rglob("*.oci"))
 
 
 # -- openssl through pkg-config ---------------------------------------------------
@@ -256,7 +256,7 @@ def test_go_program_with_cgo_for_aarch64(tmp_path: Path) -> None:
         assert ("bin/whoami: cannot be loaded: it maps a segment at address 0x0, below the lowest address Linux "
                 "lets a program map") in error
         assert "-ldflags=-linkmode=external" in error
-        assert not list((root / "nixbuild-result").rglob("*.tar"))
+        assert not list((root / "nixbuild-result").rglob("*.oci"))
         toml = root / "nixbuild.toml"
         toml.write_text(toml.read_text().replace("go build -o", "go build -ldflags=-linkmode=external -o"))
         report = image(root, env=env)

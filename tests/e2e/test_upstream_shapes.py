@@ -48,8 +48,8 @@ def add(root: Path, text: str) -> None:
     toml.write_text(toml.read_text() + "\n" + text)
 
 
-def tars(root: Path) -> list[Path]:
-    return list((root / "nixbuild-result").rglob("*.tar"))
+def images(root: Path) -> list[Path]:
+    return list((root / "nixbuild-result").rglob("*.oci"))
 
 
 # -- pigz -------------------------------------------------------------------------
@@ -114,7 +114,7 @@ def test_pigz_shaped_makefile_without_the_input_names_it(tmp_path: Path) -> None
         "nixbuild: error: the build of squash-riscv64-unknown-linux-gnu-0.0.0 failed: the link cannot find the "
         'library -lz (libz.so) (hint: add the package that provides libz to [package] inputs in nixbuild.toml '
         '(inputs = ["zlib"])')
-    assert tars(root) == []
+    assert images(root) == []
 
 
 def test_pigz_shaped_makefile_in_shell_mode(tmp_path: Path) -> None:
@@ -167,12 +167,12 @@ def test_golang_example_hello_with_plain_go_build(tmp_path: Path) -> None:
     result = nixbuild("image", "-t", "all", "--json", "-C", str(hello), env=env)
     assert result.returncode == 0, result.stderr
     for target in TARGETS:
-        archive = hello / "nixbuild-result" / target / "hello-0.0.0.tar"
+        archive = hello / "nixbuild-result" / target / "hello-0.0.0.oci"
         out = run_image(archive, tmp_path / f"run-{target}", ["gopher"], target=target)
         assert out == f"Hello, gopher! ({GOARCH[target]})\n"
     text = nixbuild("image", "-t", "all", "-C", str(hello), env=env).stdout.splitlines()
     for target in TARGETS:  # the table's targets say what was proven of each image
-        assert (f"{target}: {hello}/nixbuild-result/{target}/hello-0.0.0.tar (proof passed, 2 tests passed)"
+        assert (f"{target}: {hello}/nixbuild-result/{target}/hello-0.0.0.oci (proof passed, 2 tests passed)"
                 in text), text
 
 
