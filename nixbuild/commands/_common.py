@@ -80,24 +80,29 @@ class Session:
 
     project: Project
     nix: Nix
-    nix_version: str
     check: bool = True  # the closure proof and the [test] smoke tests (--no-check: off)
+
+    @property
+    def nix_version(self) -> str:
+        """Nix's version, asked when a command needs it (``nix-build --version``: ~50 ms
+        that a rebuild with nothing changed does not spend)."""
+        return self.nix.version or self.nix.check_installed()
 
 
 def start(directory: Path, verbose: bool, locked: bool | None, allowed: tuple[str, ...] = (),
           check: bool = True) -> Session:
     """What every building command does first: load the project (with `--allow`
-    entries lifted), refuse a missing or stale lock (`--locked`), check that
-    Nix runs, and re-hash a pinned nixpkgs checkout."""
+    entries lifted), refuse a missing or stale lock (`--locked`) and re-hash a pinned
+    nixpkgs checkout. A missing Nix is the same one line (exit 3) from the first Nix
+    command run."""
     project = pipeline.allow(pipeline.load_project(directory, log), allowed)
     lock_mod.enforce(project, locked)
     nix = pipeline.make_nix(project, verbose=verbose, log=log)
-    version = nix.check_installed()
     lock_mod.verify_checkout(project, nix)
     if not check:
         skipped = "the closure proof and the [test] smoke tests are" if project.tests else "the closure proof is"
         log(f"nixbuild: warning: --no-check: {skipped} skipped; nothing proves that the image starts")
-    return Session(project, nix, version, check)
+    return Session(project, nix, check)
 
 
 def pinned(session: Session, step: Callable[[], T]) -> T:
