@@ -2,6 +2,9 @@
 
     make bench        (or: .venv/bin/python -m tests.bench.run)
 
+rebuild_bench (tests/bench/rebuild_bench.py, first): the five figures of issue 13
+(what a rebuild costs: no-op, app-only change, push, first build, start-up).
+
 image_overhead: `nixbuild image` vs the same work done by hand on the same
 generated files (`nix-build .nixbuild -A image` + running the stream script),
 cold (a source change forces the package and image derivations to rebuild)
