@@ -159,6 +159,21 @@ def group_gone(pgid: int) -> bool:
     return True
 
 
+def stream_scripts(pgid: int) -> list[int]:
+    """The live stream scripts in the process group (`/nix/store/…-stream CONF`, run through
+    its `#!` interpreter)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            argv = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X") and any(a.endswith(b"-stream") for a in argv[:3]):
+            found.append(int(stat.parent.name))
+    return found
+
+
 @pytest.fixture(scope="session")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Big:
     source = tmp_path_factory.mktemp("big") / "bigdata"
@@ -285,10 +300,10 @@ def test_ctrl_c_stops_every_target_of_a_parallel_build(big: Big, tmp_path: Path)
     cache = tmp_path / "cache"
     incoming = cache / "layers" / "blobs" / "sha256"
     proc = start(project, "-t", "all", "-j", "2", cache=cache)
-    # Both targets' 72 MiB layers are being split into the cache at once.
-    while len(list(incoming.glob(".incoming-*.tmp")) if incoming.is_dir() else []) < 2:
+    # Both targets' stream scripts run at once (each streams its 72 MiB layer into the cache).
+    while len(stream_scripts(proc.pid)) < 2:
         assert proc.poll() is None, proc.communicate()
-        time.sleep(0.003)
+        time.sleep(0.002)
     os.kill(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
