@@ -118,12 +118,9 @@ let
     disallowedRequisites = forbidden;
     roots = contents;
   } ''
-    mkdir -p $out
-    i=0
-    for root in $roots; do
-      i=$((i + 1))
-      ln -s "$root" "$out/$i"
-    done
+    # One line per root (printf is a shell builtin: no process per root, which took
+    # a second for an image of 1,000 paths); the references are what Nix checks.
+    printf '%s\n' $roots > $out
   '';
 in
 window.checkResult "dockerTools.streamLayeredImage result" [ "conf" "streamScript" ] (
