@@ -34,20 +34,7 @@ let
     else
       lib.head version;
 
-  # The upstream part of a Debian version: no epoch, no Debian revision, no
-  # repack suffix ("1:1.2.13.dfsg-1" -> "1.2.13").
-  upstreamVersion =
-    v:
-    let
-      noEpoch = lib.last (builtins.match "([0-9]+:)?(.*)" v);
-      noRevision =
-        let
-          m = builtins.match "(.*)-[^-]*" noEpoch;
-        in
-        if m == null then noEpoch else lib.head m;
-      noRepack = builtins.match "(.*)[.+~](dfsg|ds)[0-9]*" noRevision;
-    in
-    if noRepack == null then noRevision else lib.head noRepack;
+  upstreamVersion = import ./debian-version.nix { inherit lib; };
 
   hashHostFiles =
     pname: debName: files:
