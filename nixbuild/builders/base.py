@@ -91,3 +91,20 @@ def derivation_outputs(pkg: Package) -> list[str]:
     libraries: with the libraries in `out`, a program in `bin` refers to `out`, while `out`
     (stdenv's propagating output when there is no `dev`) refers to `bin`: a cycle Nix refuses."""
     return list(dict.fromkeys([*pkg.outputs, "lib", "out"]))
+
+
+# -- what every hermetic builder (all of the build in nix-build) offers -----------------
+# Their modules import these under the protocol's names.
+
+
+def produce(project: Project, nix: Nix, plan: plan_mod.Plan, generated: Path, *,
+            run: bool, output: object = None) -> tuple[Path, ...] | None:
+    return None  # everything happens in nix-build
+
+
+def serial_targets(pkg: Package) -> bool:
+    return False  # each target's build is its own derivation
+
+
+def clean_copy(project: Project, copy: Path, target: str) -> None:
+    pass  # nix-build writes nothing into the project

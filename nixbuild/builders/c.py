@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from nixbuild import nixexpr, providers
 from nixbuild.builders.base import Detection, derivation_outputs, inputs_expr
+# A hermetic builder: all of the build happens in nix-build.
+from nixbuild.builders.base import clean_copy as clean_copy
+from nixbuild.builders.base import produce as produce
+from nixbuild.builders.base import serial_targets as serial_targets
 
 if TYPE_CHECKING:
-    from nixbuild import plan as plan_mod
     from nixbuild.config import Package, Project, Reader
-    from nixbuild.nix import Nix
 
 NAME = "c"
 SCHEMA = {"make-flags": "string list", "install-flags": "string list", "make-target": "string",
@@ -86,18 +88,6 @@ def render_context(project: Project) -> dict[str, object]:
         "install_files": list(pkg.options.install),
     }
 
-
-def produce(project: Project, nix: Nix, plan: plan_mod.Plan, generated: Path, *,
-            run: bool, output: object = None) -> tuple[Path, ...] | None:
-    return None  # everything happens in nix-build
-
-
-def serial_targets(pkg: Package) -> bool:
-    return False
-
-
-def clean_copy(project: Project, copy: Path, target: str) -> None:
-    pass  # nix-build writes nothing into the project
 
 
 # -- nixbuild init ---------------------------------------------------------------

@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from nixbuild import nixexpr
 from nixbuild.builders.base import Detection, derivation_outputs, inputs_expr
+# A hermetic builder: all of the build happens in nix-build.
+from nixbuild.builders.base import clean_copy as clean_copy
+from nixbuild.builders.base import produce as produce
+from nixbuild.builders.base import serial_targets as serial_targets
 
 if TYPE_CHECKING:
-    from nixbuild import plan as plan_mod
     from nixbuild.config import Package, Project, Reader
-    from nixbuild.nix import Nix
 
 NAME = "cmake"
 SCHEMA = {"cmake-flags": "string list"}
@@ -65,18 +67,6 @@ def render_context(project: Project) -> dict[str, object]:
         "cmake_flags": list(pkg.options.cmake_flags),
     }
 
-
-def produce(project: Project, nix: Nix, plan: plan_mod.Plan, generated: Path, *,
-            run: bool, output: object = None) -> Path | None:
-    return None  # everything happens in nix-build
-
-
-def serial_targets(pkg: Package) -> bool:
-    return False
-
-
-def clean_copy(project: Project, copy: Path, target: str) -> None:
-    pass  # nix-build writes nothing into the project
 
 
 def default_program(options: Options) -> str | None:

@@ -22,12 +22,14 @@ from typing import TYPE_CHECKING, Any
 from nixbuild import nixexpr, platforms
 from nixbuild.builders import cargo
 from nixbuild.builders.base import Detection
+# A hermetic builder: all of the build happens in nix-build.
+from nixbuild.builders.base import clean_copy as clean_copy
+from nixbuild.builders.base import produce as produce
+from nixbuild.builders.base import serial_targets as serial_targets
 from nixbuild.resources import nix_dir
 
 if TYPE_CHECKING:
-    from nixbuild import plan as plan_mod
     from nixbuild.config import Package, Project, Reader
-    from nixbuild.nix import Nix
 
 NAME = "rust"
 SCHEMA = {"cargo-vendor-dir": "string", "cargo-hash": "string", "cargo-build-flags": "string list",
@@ -144,18 +146,6 @@ def render_context(project: Project) -> dict[str, object]:
         "target_dir": TARGET_DIR,
     }
 
-
-def produce(project: Project, nix: Nix, plan: plan_mod.Plan, generated: Path, *,
-            run: bool, output: object = None) -> Path | None:
-    return None  # everything happens in nix-build
-
-
-def serial_targets(pkg: Package) -> bool:
-    return False
-
-
-def clean_copy(project: Project, copy: Path, target: str) -> None:
-    pass  # nix-build writes nothing into the project
 
 
 # -- this host (nixbuild doctor) --------------------------------------------------------
