@@ -64,7 +64,7 @@ def overhead(archive: Path) -> dict[str, int]:
     return kinds
 
 
-def _archive(project: Path) -> Path:
+def docker_archive(project: Path) -> Path:
     """The image as a docker-archive (the tar framing these figures count), asked for explicitly:
     nixbuild's default output is an OCI layout."""
     return Path(_nixbuild(project, "image", "--format", "docker-archive")["archive"])
@@ -77,7 +77,7 @@ def image_vs_closure() -> None:
             project = copy_example(example, Path(tmp) / example)
             report = _nixbuild(project, "inspect")
             size, closure = report["image_size"], report["closure_size"]
-            k = overhead(_archive(project))
+            k = overhead(docker_archive(project))
             print(f"  {example}: {size} / {closure} = {size / closure:.3f} "
                   f"({report['path_count']} store paths, {report['layer_count']} layers)")
             print(f"    file bytes {k['content']}; NAR framing {closure - k['content']} (counted in the closure);"
@@ -110,7 +110,7 @@ def static_sizes() -> None:
             toml.write_text(text.replace('tag = "1.0.0"\n', 'tag = "1.0.0"\n' + image_keys, 1))
             report = _nixbuild(project, "inspect")
             size = report["image_size"]
-            gz = _gzipped_layers(_archive(project))
+            gz = _gzipped_layers(docker_archive(project))
             print(f"  {label}: {size} bytes uncompressed ({size / 2**20:.2f} MiB), layers gzip'd {gz} bytes"
                   f" = {gz / DISTROLESS_STATIC:.3f} x distroless static; closure {report['closure_size']} bytes")
             for p in report["store_paths"]:

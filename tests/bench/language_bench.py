@@ -26,7 +26,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from tests.bench.closure_bench import overhead
+from tests.bench.closure_bench import docker_archive, overhead
 from tests.conftest import copy_example, nix_env
 
 KO_BASE_LAYER_GZ = 832_059  # cgr.dev/chainguard/static, the manifest cited above
@@ -58,9 +58,7 @@ def language_bench() -> None:
         for example in ("hello-cmake", "hello-go", "hello-rust"):
             project = copy_example(example, Path(tmp))
             report = _inspect(project)
-            archive = Path(json.loads(subprocess.run(  # a docker-archive: the tar framing is what is counted
-                [sys.executable, "-m", "nixbuild", "image", "--format", "docker-archive", "--json", "-C", str(project)],
-                env=nix_env(), check=True, capture_output=True, text=True).stdout)["archive"])
+            archive = docker_archive(project)
             size, closure = report["image_size"], report["closure_size"]
             k = overhead(archive)
             store_output = "/".join(report["entrypoint"][0].split("/")[:4])
