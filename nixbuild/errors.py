@@ -92,5 +92,10 @@ class RegistryError(NixbuildError):
     exit_code = EXIT_REGISTRY
 
 
+class ImageRefusedError(NixbuildError):
+    """The image was made but must not be named: the closure proof (proof.ProofError, exit 8)
+    or a [test] smoke test (smoke.SmokeTestError, exit 9) refused it."""
+
+
 class LockError(NixbuildError):
     exit_code = EXIT_LOCK

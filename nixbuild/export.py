@@ -11,11 +11,9 @@ layout for ``oci``).
 from __future__ import annotations
 
 import os
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from nixbuild import oci
 from nixbuild.atomicfile import staged
 from nixbuild.errors import UsageError
 
@@ -57,6 +55,8 @@ def check_output(path: Path, fmt: str) -> None:
 def export(layout: Path, fmt: str, output: Path) -> Exported:
     """Write the image of ``layout`` (an OCI layout nixbuild wrote) as ``fmt`` at ``output``."""
     check_output(output, fmt)
+    from nixbuild import oci
+
     image = oci.read_layout(layout)
     if fmt == "docker-archive":
         with staged(output) as tmp:
@@ -75,6 +75,8 @@ def _tar_layout(layout: Path, out: Path) -> None:
     """An OCI archive: the layout's files in a tar, in a fixed order with fixed metadata."""
     names = ["oci-layout", "index.json", "blobs", "blobs/sha256",
              *(f"blobs/sha256/{b.name}" for b in sorted((layout / "blobs" / "sha256").iterdir()))]
+    import tarfile
+
     with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar:
         for name in names:
             info = tar.gettarinfo(os.path.join(layout, name), arcname=name)

@@ -6,28 +6,31 @@ only parses flags and prints these results.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import shutil
-import threading
 from dataclasses import dataclass
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nixbuild import config as config_mod
-from nixbuild import image as image_mod
-from nixbuild import closure, fixup as fixup_mod, imagefs, imagerecord, oci, pkgset, platforms, projectlock, render
-from nixbuild import layers as layers_mod
+from nixbuild import imagerecord, pkgset, platforms, projectlock, render
 from nixbuild import plan as plan_mod
 from nixbuild.builders import all as builders
 from nixbuild.atomicfile import claimed_temp, replace_dir, staged
 from nixbuild.config import Project
-from nixbuild.errors import BuildCommandError, NixbuildError, NixFailedError, UsageError
+from nixbuild.errors import BuildCommandError, ImageRefusedError, NixbuildError, NixFailedError, UsageError
 from nixbuild import nix as nix_mod
 from nixbuild.nix import HOSTPKGS_NIX_CONFIG, DisallowedReferenceError, Log, Nix
 
+# Modules that only a build (not a rebuild that finds its image current) needs are
+# imported where they are used: a no-op `nixbuild image` is mostly Python's start-up.
 if TYPE_CHECKING:
+    from nixbuild import fixup as fixup_mod
+    from nixbuild import image as image_mod
+    from nixbuild import layers as layers_mod
+    from nixbuild import oci
+    from nixbuild.builders.base import Builder
     from nixbuild import proof as proof_mod
     from nixbuild import smoke as smoke_mod
 
@@ -142,6 +145,8 @@ def _matching_entries(nix: Nix, project: Project, plan: plan_mod.Plan, path: str
 
 def policy_violation(project: Project, nix: Nix, plan: plan_mod.Plan, exc: DisallowedReferenceError) -> NixbuildError:
     """Explain a closure-policy failure: the forbidden path and the chain that pulled it in."""
+    from nixbuild import closure
+
     roots = nix.eval_json(_generated(project), "image.nixbuild.roots", argstrs=argstrs(plan))
     graph = closure.Graph.of(nix, roots)
     chains = []
@@ -171,18 +176,29 @@ def allow(project: Project, entries: tuple[str, ...]) -> Project:
 def build(project: Project, nix: Nix, target: str, output: object = None) -> BuildOutcome:
     generate(project)
     plan = plan_target(nix, target)
-    pkgset.check(project, nix, plan)
     builder = builders.of(project.package)
+    check_first(project, nix, plan, builder, run=True)
     artifact = builder.produce(project, nix, plan, _generated(project), run=True, output=output)
     if artifact is not None:
         return BuildOutcome(target=target, builder=builder.NAME, out_paths=(), artifact=artifact)
-    result = nix.build(
-        _generated(project),
-        "package",
-        out_link=result_dir(project, target) / "package",
-        argstrs=argstrs(plan),
-    )
+    try:
+        result = nix.build(
+            _generated(project),
+            "package",
+            out_link=result_dir(project, target) / "package",
+            argstrs=argstrs(plan),
+        )
+    except NixbuildError as exc:
+        raise pkgset.explained(project, nix, plan, exc) from None
     return BuildOutcome(target=target, builder=builder.NAME, out_paths=result.out_paths, artifact=None)
+
+
+def check_first(project: Project, nix: Nix, plan: plan_mod.Plan, builder: Builder, *, run: bool) -> None:
+    """The package-set entries, checked before a build command runs outside Nix (a prebuilt
+    artifact's builder: the command may take minutes). Hermetic builds need no step of their
+    own: the evaluation refuses a wrong entry (pkgset.py), and ``pkgset.explained`` says which."""
+    if run and builder.FIXUP_OUTPUT is not None:
+        pkgset.check(project, nix, plan)
 
 
 def image(
@@ -195,17 +211,18 @@ def image(
     after the closure proof and the [test] smoke tests passed; a refused image leaves no
     image of the target behind. When the project evaluates to the image nixbuild-result
     already holds (imagerecord.py), nothing is streamed or written."""
-    from nixbuild import proof as proof_mod  # pyelftools: only when an image is built
-    from nixbuild import smoke
-
     archive = archive or project.image.archive
     if not generated:
         generate(project)
     plan = plan_target(nix, target)
-    pkgset.check(project, nix, plan)
     builder = builders.of(project.package)
+    check_first(project, nix, plan, builder, run=build_first)
     builder.produce(project, nix, plan, _generated(project), run=build_first, output=output)
     try:
+        from nixbuild import image as image_mod
+        from nixbuild import layers as layers_mod
+        from nixbuild import oci
+
         if plan.how == "remote":
             # The stream script is Linux code this host may not run: the builder
             # writes the archive into the store and Nix copies it back.
@@ -217,6 +234,7 @@ def image(
             assembled = layers_mod.from_archive(Path(built.out_paths[0]))
             script, conf, outputs = None, None, None
         else:
+            _preload(_RECORD_MODULES)
             inputs = build_stream_inputs(project, nix, plan, "image", outputs=check)
             script, conf, outputs = inputs.script, inputs.conf, inputs.outputs
             done = imagerecord.current(project, target, conf, check=check)
@@ -230,11 +248,11 @@ def image(
             proven = prove(project, nix, plan, tmp, info, outputs) if check else None
             tested = smoke_test(project, nix, plan, tmp, info) if check else None
             replace_dir(tmp, layout)
-    except (proof_mod.ProofError, smoke.SmokeTestError):
+    except ImageRefusedError:
         withdraw(project, target)
         raise
     except NixbuildError as exc:  # building the package: its fix-up may have found a library nowhere
-        raise (missing_library_error(builder.FIXUP_OUTPUT, exc) or exc) from None
+        raise (missing_library_error(builder.FIXUP_OUTPUT, exc) or pkgset.explained(project, nix, plan, exc)) from None
     archive_file = _archive(project, target, assembled, archive)
     fixed = read_fixup(project, nix, plan, builder.FIXUP_OUTPUT) if builder.FIXUP_OUTPUT else None
     sizes = nix.sizes(info.store_paths)
@@ -260,10 +278,35 @@ def image(
     return outcome
 
 
+# What reading the image record (imagerecord.current) imports, then what a build does.
+_RECORD_MODULES = ("nixbuild.fixup", "nixbuild.image", "nixbuild.proof", "nixbuild.smoke", "nixbuild.layers",
+                   "nixbuild.oci")
+
+
+def _preload(modules: Sequence[str]) -> None:
+    """Import ``modules`` in a thread while Nix evaluates (its own process, on another core):
+    a rebuild that finds its image current is mostly Python's start-up, and this takes
+    the imports it needs after the evaluation off its path. Imported in the order the
+    main thread imports them, so neither waits on a lock the other holds in reverse."""
+    import importlib
+    import threading
+
+    def run() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # the main thread's own import reports it
+                return
+
+    threading.Thread(target=run, name="nixbuild-preload", daemon=True).start()
+
+
 def _archive(project: Project, target: str, image: layers_mod.Assembled, wanted: bool, *,
              debug: bool = False) -> Path | None:
     """The docker-archive of ``image`` when ``wanted``; otherwise an earlier one is removed
     (it would show an older image under the current name)."""
+    from nixbuild import oci
+
     path = archive_file(project, target, debug=debug)
     if not wanted:
         if path.is_file() and not path.is_symlink():
@@ -277,6 +320,9 @@ def _archive(project: Project, target: str, image: layers_mod.Assembled, wanted:
 def _unchanged(project: Project, outcome: ImageOutcome, *, archive: bool) -> ImageOutcome:
     """The recorded image, reported again; a docker-archive asked for now is written from its layout."""
     if archive and outcome.archive is None:
+        from nixbuild import layers as layers_mod
+        from nixbuild import oci
+
         for debug, layout in ((False, outcome.file), (True, outcome.debug_file)):
             if layout is None:
                 continue
@@ -337,6 +383,7 @@ def prove(project: Project, nix: Nix, plan: plan_mod.Plan, archive: Path, info: 
           outputs: Sequence[str] | None = None) -> proof_mod.Proof:
     """The closure proof of a written image: its entrypoint and the package's ELF files (of
     ``outputs``, else evaluated here) can start."""
+    from nixbuild import imagefs
     from nixbuild import proof as proof_mod
 
     if outputs is None:
@@ -398,6 +445,8 @@ def missing_library_error(fixup_output: str | None, exc: NixbuildError) -> Nixbu
     linked one that is neither in the artifact nor among [package] inputs."""
     if fixup_output is None:
         return None
+    from nixbuild import fixup as fixup_mod
+
     missing = fixup_mod.missing_libraries("\n".join(filter(None, (exc.message, exc.details, exc.log))))
     if not missing:
         return None
@@ -418,6 +467,8 @@ def missing_library_error(fixup_output: str | None, exc: NixbuildError) -> Nixbu
 def read_fixup(project: Project, nix: Nix, plan: plan_mod.Plan, output: str) -> tuple[fixup_mod.FixedFile, ...]:
     """What the fix-up changed in each ELF file of a prebuilt artifact: the record
     in the package's ``output``, built with the image."""
+    from nixbuild import fixup as fixup_mod
+
     result = nix.build(_generated(project), f"package.{output}", out_link=result_dir(project, plan.target) / "package",
                        argstrs=argstrs(plan))
     return fixup_mod.read(Path(result.out_paths[0]))
@@ -455,6 +506,11 @@ def image_many(
     """Images for several targets, ``jobs`` at a time; one failure does not stop
     the others. With more than one target and no failure, also writes the
     multi-platform OCI index at nixbuild-result/index."""
+    import concurrent.futures
+    import threading
+
+    from nixbuild import oci
+
     generate(project)
     # Shell builds that write one artifact path for every target must not overlap.
     shared_artifact = builders.of(project.package).serial_targets(project.package)

@@ -1,6 +1,14 @@
 """What the package set has: the config's package-set attribute paths
-(``package.inputs``, ``image.extra``, ``image.forbid``) checked in one
-evaluation before anything is built.
+(``package.inputs``, ``image.extra``, ``image.forbid``) checked before anything
+is built.
+
+The check is part of every evaluation: the generated default.nix wraps
+``package`` and ``image`` in nix/lib/pkgset.nix's ``check``, so a wrong entry
+fails the evaluation of the build itself, at no cost of its own (a separate
+evaluation was a fifth of a no-op rebuild). ``explained`` turns such a failure
+into the error naming the entry, from the ``facts`` of one more evaluation. A
+build that runs a command first (shell mode) still checks up front, so that a
+wrong entry is refused before the command runs.
 
 Only Nix can say whether ``nosuchpkg`` is in the package set, so this is
 the one check of the config that needs Nix; a name the set lacks is a
@@ -19,44 +27,14 @@ from typing import Any
 from nixbuild import config, nixexpr, render
 from nixbuild import plan as plan_mod
 from nixbuild.config import Project
+from nixbuild.errors import ConfigError, NixbuildError
 from nixbuild.nix import Nix
 
-# For each attribute path: whether the set has it (null: it does not evaluate),
-# the names beside the deepest part that exists (for close matches), and the
-# outputs of the value and of its parent (for "openssl.out").
+# The facts of each attribute path (nix/lib/pkgset.nix, in the generated directory).
 _CHECK = """
 let
   d = import GENERATED { target = TARGET; buildSystem = BUILD_SYSTEM; };
-  pkgs = d.pkgs;
-  lib = pkgs.lib;
-  outs = v: if lib.isDerivation v then v.outputs or [ "out" ] else null;
-  parentOf = p: builtins.genList (builtins.elemAt p) (builtins.length p - 1);
-  has = p: builtins.tryEval (lib.hasAttrByPath p pkgs);
-  deepest = p: if p == [ ] || (has p).value or false then p else deepest (parentOf p);
-  namesAt =
-    p:
-    let
-      v = builtins.tryEval (lib.attrByPath p null pkgs);
-    in
-    if v.success && builtins.isAttrs v.value then
-      (if lib.isDerivation v.value then v.value.outputs or [ "out" ] ++ builtins.attrNames v.value
-       else builtins.attrNames v.value)
-    else [ ];
-  facts =
-    p:
-    let
-      found = has p;
-      exists = found.success && found.value;
-      deep = deepest p;
-      value = builtins.tryEval (outs (lib.attrByPath p null pkgs));
-      parent = builtins.tryEval (outs (lib.attrByPath (parentOf p) null pkgs));
-    in
-    {
-      found = if found.success then found.value else null;
-      near = if exists then [ ] else map (n: builtins.concatStringsSep "." (deep ++ [ n ])) (namesAt deep);
-      outputs = if exists && value.success then value.value else null;
-      parentOutputs = if parent.success then parent.value else null;
-    };
+  facts = (import (GENERATED + "/lib/pkgset.nix") { inherit (d) pkgs; }).facts;
 in
 map facts QUERIES
 """
@@ -88,20 +66,49 @@ def query(project: Project, nix: Nix, plan: plan_mod.Plan, paths: list[str]) -> 
     return [_facts(raw) for raw in nix.eval_expr_json(expr)]
 
 
+def asked(project: Project) -> list[tuple[tuple[str, str], str]]:
+    """The entries checked, each with its key: every input and extra output, and the forbid
+    entries that are neither groups (``@dev``) nor nixbuild's defaults."""
+    pkg, img = project.package, project.image
+    entries: list[tuple[tuple[str, str], str]] = [(("package", "inputs"), i) for i in pkg.inputs]
+    entries += [(("image", "extra"), e) for e in img.extra]
+    entries += [(("image", "forbid"), f) for f in img.forbid
+                if not f.startswith("@") and f not in config.DEFAULT_FORBID]
+    return entries
+
+
+def asked_paths(project: Project) -> dict[str, list[list[str]]]:
+    """``asked`` as nix/lib/pkgset.nix's ``check`` takes it (the generated default.nix)."""
+    paths: dict[str, list[list[str]]] = {"inputs": [], "extra": [], "forbid": []}
+    for (_, key), entry in asked(project):
+        paths[key].append(entry.split("."))
+    return paths
+
+
 def check(project: Project, nix: Nix, plan: plan_mod.Plan) -> None:
     """Refuse (ConfigError, exit 2) an input, extra output or forbid entry the package set lacks."""
-    pkg, img = project.package, project.image
-    asked: list[tuple[tuple[str, str], str]] = [(("package", "inputs"), i) for i in pkg.inputs]
-    asked += [(("image", "extra"), e) for e in img.extra]
-    asked += [(("image", "forbid"), f) for f in img.forbid
-              if not f.startswith("@") and f not in config.DEFAULT_FORBID]
-    if not asked:
+    asked_entries = asked(project)
+    if not asked_entries:
         return
-    for (key, entry), facts in zip(asked, query(project, nix, plan, [e for _, e in asked]), strict=True):
+    for (key, entry), facts in zip(asked_entries, query(project, nix, plan, [e for _, e in asked_entries]),
+                                   strict=True):
         if key == ("image", "extra"):
             _check_extra(project, entry, facts)
         elif facts.found is False:
             _missing(project, key, entry, facts)
+
+
+def explained(project: Project, nix: Nix, plan: plan_mod.Plan, exc: NixbuildError) -> NixbuildError:
+    """The config error behind ``exc`` (a failed evaluation or build) when an entry is wrong; else ``exc``."""
+    if isinstance(exc, ConfigError) or not asked(project):
+        return exc
+    try:
+        check(project, nix, plan)
+    except ConfigError as error:
+        return error
+    except NixbuildError:
+        pass
+    return exc
 
 
 def _missing(project: Project, key: tuple[str, str], entry: str, facts: Facts) -> None:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from nixbuild import elf, platforms, providers
-from nixbuild.errors import EXIT_PROOF, NixbuildError
+from nixbuild.errors import EXIT_PROOF, ImageRefusedError
 from nixbuild.imagefs import ImageTree
 
 _STORE_PREFIX = re.compile(r"^/nix/store/[0-9a-z]{32}-")
@@ -65,7 +65,7 @@ LOW_SEGMENT = ("a program is mapped at the addresses it names; patchelf leaves o
                "CGO_ENABLED=0 (a static program)")
 
 
-class ProofError(NixbuildError):
+class ProofError(ImageRefusedError):
     """The image would not start: the closure proof found a missing or wrong file."""
 
     exit_code = EXIT_PROOF

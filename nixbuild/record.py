@@ -8,6 +8,7 @@ the record as absent.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from pathlib import Path
@@ -30,6 +31,12 @@ def dump(value: object) -> object:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise RecordError(f"cannot record a {type(value).__name__}")
+
+
+@functools.lru_cache(maxsize=None)
+def _hints(tp: type, ns: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    """A dataclass's resolved type hints (resolving them is most of the cost of ``load``)."""
+    return typing.get_type_hints(tp, localns=dict(ns))
 
 
 def load(tp: Any, data: object, namespace: dict[str, Any] | None = None) -> Any:
@@ -60,7 +67,7 @@ def load(tp: Any, data: object, namespace: dict[str, Any] | None = None) -> Any:
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
             raise RecordError(f"expected an object for {tp.__name__}")
-        hints = typing.get_type_hints(tp, localns=ns)
+        hints = _hints(tp, tuple(sorted(ns.items())))
         try:
             return tp(**{f.name: load(hints[f.name], data[f.name], ns) for f in dataclasses.fields(tp) if f.init})
         except KeyError as exc:

@@ -4,18 +4,27 @@
 bytes); ``write`` swaps the new directory into place with renames, so a
 reader never sees a half-written ``.nixbuild/`` and two concurrent runs each
 leave a complete one.
+
+A render is skipped when it would give the files already there: ``.rendered``
+records the key of the last render (nixbuild's version, every template's source,
+and the ``repr`` of every value the templates receive) and the sha256 of each
+file it made. When the key is the same and every templated file still has its
+recorded hash, those files are taken as they are (jinja2 is not even imported:
+most of a no-op rebuild's own time was rendering); a file edited by hand, or
+any other value, renders again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from nixbuild import __version__, nixexpr, platforms, sourcedate
-from nixbuild import lock, overlays
+from nixbuild import lock, overlays, pkgset
 from nixbuild.builders import all as builders
 from nixbuild.atomicfile import claimed_temp, replace_dir
 from nixbuild.builders.base import inputs_expr
@@ -23,7 +32,12 @@ from nixbuild.config import CONFIG_NAME, Project
 from nixbuild.nixexpr import Raw
 from nixbuild.resources import nix_dir
 
+if TYPE_CHECKING:
+    import jinja2
+
 GENERATED_DIR = ".nixbuild"
+RENDER_RECORD = ".rendered"  # in .nixbuild/: the key of the last render and the hash of each file it made
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 RESULT_DIR = "nixbuild-result"  # images, result links and build logs, per target
 LOCK_NAME = lock.LOCK_NAME
 
@@ -47,6 +61,8 @@ class RenderReport:
 def jinja_env(**delimiters: str) -> jinja2.Environment:
     """The one jinja2 environment of nixbuild's templates (``delimiters``: other
     markers for templates whose output uses ``{{ }}`` itself, e.g. workflows)."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("nixbuild", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -146,9 +162,9 @@ def _target_entry(p: platforms.Platform) -> dict[str, object]:
     }
 
 
-def plan_files(project: Project) -> dict[str, bytes]:
-    """Every file of .nixbuild/, relative path → content."""
-    env = jinja_env()
+def plan_files(project: Project, existing: dict[str, bytes | None] | None = None) -> dict[str, bytes]:
+    """Every file of .nixbuild/, relative path → content. ``existing``: the files there now
+    (their templated files are reused when the last render had the same key)."""
     pkg = project.package
     builder = builders.of(pkg)
     nixpkgs_expr, source_comment = _nixpkgs_expr(project)
@@ -167,31 +183,67 @@ def plan_files(project: Project) -> dict[str, bytes]:
         "outputs_comment": "(" + ", ".join(pkg.outputs) + ")",
         "package_args": builder.package_args(pkg),
         "inputs_expr": inputs_expr(pkg, 3),
+        "pkgset_asked": pkgset.asked_paths(project),
     }
-    files: dict[str, bytes] = {}
-
-    def render(template: str, out: str, **extra: object) -> None:
-        files[out] = env.get_template(template).render(**ctx, **extra).encode()
-
-    render("default.nix.j2", "default.nix")
-    render("targets.nix.j2", "targets.nix")
-    render("nixpkgs.nix.j2", "nixpkgs.nix")
-    render("pkgs.nix.j2", "pkgs.nix")
-    render("shell.nix.j2", "shell.nix")
-    render(builder.TEMPLATE, "package.nix", **builder.render_context(project))
-    render(
-        "image.nix.j2",
-        "image.nix",
-        image_args=_image_args(project),
-        forbid=list(project.image.forbid),
-        debug_forbid=[e for e in project.image.forbid if e != "busybox"],
-    )
+    jobs: list[tuple[str, str, dict[str, object]]] = [
+        ("default.nix.j2", "default.nix", {}),
+        ("targets.nix.j2", "targets.nix", {}),
+        ("nixpkgs.nix.j2", "nixpkgs.nix", {}),
+        ("pkgs.nix.j2", "pkgs.nix", {}),
+        ("shell.nix.j2", "shell.nix", {}),
+        (builder.TEMPLATE, "package.nix", builder.render_context(project)),
+        ("image.nix.j2", "image.nix", {
+            "image_args": _image_args(project),
+            "forbid": list(project.image.forbid),
+            "debug_forbid": [e for e in project.image.forbid if e != "busybox"],
+        }),
+    ]
+    key = _render_key(ctx, jobs)
+    files = _reused(existing, key, [out for _, out, _ in jobs])
+    if files is None:
+        env = jinja_env()
+        files = {out: env.get_template(template).render(**ctx, **extra).encode() for template, out, extra in jobs}
+    files[RENDER_RECORD] = _render_record(key, files)
     nix = nix_dir()
     _copy_tree(nix / "lib", "lib", files)
     if project.nixpkgs.source == "hostpkgs":
         _copy_tree(nix / "hostpkgs", "hostpkgs", files)
     files.update(overlays.generated_files(project))
     return dict(sorted(files.items()))
+
+
+def _render_key(ctx: dict[str, object], jobs: list[tuple[str, str, dict[str, object]]]) -> str:
+    """What decides the templated files: nixbuild's version, the templates' sources (all of
+    them: they include each other), and every value they receive."""
+    digest = hashlib.sha256(f"{__version__}\n{ctx!r}\n{jobs!r}\n".encode())
+    for template in sorted(TEMPLATES.glob("*.j2")):
+        digest.update(f"{template.name}\n{len(template.read_bytes())}\n".encode() + template.read_bytes())
+    return digest.hexdigest()
+
+
+def _render_record(key: str, files: dict[str, bytes]) -> bytes:
+    hashes = {out: hashlib.sha256(content).hexdigest() for out, content in sorted(files.items())}
+    return json.dumps({"key": key, "sha256": hashes}, indent=1, sort_keys=True).encode() + b"\n"
+
+
+def _reused(existing: dict[str, bytes | None] | None, key: str, outs: list[str]) -> dict[str, bytes] | None:
+    """The templated files as they are in ``existing``, when the last render had ``key`` and
+    none of them changed since; else None (render them)."""
+    if not existing or not existing.get(RENDER_RECORD):
+        return None
+    try:
+        record = json.loads(existing[RENDER_RECORD])  # type: ignore[arg-type]
+        if record["key"] != key or sorted(record["sha256"]) != sorted(outs):
+            return None
+        files = {}
+        for out in outs:
+            content = existing.get(out)
+            if content is None or hashlib.sha256(content).hexdigest() != record["sha256"][out]:
+                return None
+            files[out] = content
+        return files
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _copy_tree(src: Path, prefix: str, files: dict[str, bytes]) -> None:
@@ -222,8 +274,8 @@ def _existing(directory: Path) -> dict[str, bytes | None]:
     return {}
 
 
-def diff(directory: Path, files: dict[str, bytes]) -> tuple[FileChange, ...]:
-    old = _existing(directory)
+def diff(directory: Path, files: dict[str, bytes], old: dict[str, bytes | None] | None = None) -> tuple[FileChange, ...]:
+    old = _existing(directory) if old is None else old
     changes = []
     for path, content in files.items():
         status = "created" if path not in old else ("unchanged" if old[path] == content else "changed")
@@ -234,9 +286,10 @@ def diff(directory: Path, files: dict[str, bytes]) -> tuple[FileChange, ...]:
 
 def write(project: Project, dry_run: bool = False) -> RenderReport:
     """Render .nixbuild/ for ``project``; replace it only if something changed."""
-    files = plan_files(project)
     directory = project.root / GENERATED_DIR
-    changes = diff(directory, files)
+    old = _existing(directory)
+    files = plan_files(project, old)
+    changes = diff(directory, files, old)
     report = RenderReport(directory=directory, changes=changes)
     if dry_run or not report.changed:
         return report

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from nixbuild import __version__, fixup
-from nixbuild.export import Exported
-from nixbuild.pipeline import BuildOutcome, ImageOutcome, ManyOutcome
-from nixbuild.render import RenderReport
-from nixbuild.archivediff import FileDifference
-from nixbuild.verify import VerifyOutcome
+
+if TYPE_CHECKING:  # types only: a no-op `nixbuild image` imports none of these
+    from nixbuild.archivediff import FileDifference
+    from nixbuild.export import Exported
+    from nixbuild.pipeline import BuildOutcome, ImageOutcome, ManyOutcome
+    from nixbuild.render import RenderReport
+    from nixbuild.verify import VerifyOutcome
 
 SCHEMA_VERSION = 1
 

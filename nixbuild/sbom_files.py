@@ -4,11 +4,13 @@ shared by `nixbuild sbom` and `nixbuild image --sbom`."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nixbuild import nixstore, sbom, sourcedate
 from nixbuild.atomicfile import write_atomic
-from nixbuild.image import ImageInfo
-from nixbuild.nix import Nix
+
+if TYPE_CHECKING:  # `nixbuild image` imports this module for FORMATS; the rest only when an SBOM is written
+    from nixbuild.image import ImageInfo
+    from nixbuild.nix import Nix
 
 SUFFIXES = {"spdx": ".spdx.json", "cyclonedx": ".cdx.json"}
 FORMATS = ("spdx", "cyclonedx", "both")
@@ -16,6 +18,8 @@ FORMATS = ("spdx", "cyclonedx", "both")
 
 def write(nix: Nix, info: ImageInfo, archive: Path, outdir: Path, fmt: str = "both") -> dict[str, Path]:
     """SPDX and/or CycloneDX of the image ``info`` read from ``archive``; kind → file written."""
+    from nixbuild import nixstore, sbom, sourcedate
+
     created = sourcedate.from_environment()
     facts = nixstore.collect_store_facts(nix, info.store_paths)
     stem = archive.name.removesuffix(".tar").removesuffix(".oci")

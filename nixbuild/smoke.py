@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nixbuild import imagefs, platforms
 from nixbuild.config import SmokeTest
-from nixbuild.errors import EXIT_TEST, NixbuildError
+from nixbuild.errors import EXIT_TEST, ImageRefusedError
 from nixbuild.proof import DEFAULT_PATH, shebang
 from nixbuild.sandbox import QEMU_INSIDE, Ran, Sandbox
 
@@ -48,7 +48,7 @@ class Result:
             "" if self.passed else ": " + "; ".join(self.problems))
 
 
-class SmokeTestError(NixbuildError):
+class SmokeTestError(ImageRefusedError):
     """A [test] smoke test failed (exit 9)."""
 
     exit_code = EXIT_TEST

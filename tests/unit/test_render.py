@@ -3,7 +3,9 @@ file parses with nix-instantiate --parse."""
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,46 @@ def test_concurrent_writes_leave_one_complete_directory(tmp_path: Path) -> None:
                for p in (root / ".nixbuild").rglob("*") if p.is_file()}
     assert written == expected
     assert not list(root.glob(".nixbuild.*"))
+
+
+def _render_in_subprocess(root: Path) -> tuple[bool, str]:
+    """Whether a fresh process rendering ``root`` imported jinja2, and the report's statuses."""
+    code = ("import sys, json; from pathlib import Path; from nixbuild import config, render;"
+            f"r = render.write(config.load(Path({str(root)!r})));"
+            "print(json.dumps(['jinja2' in sys.modules, sorted({c.status for c in r.changes})]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO).stdout
+    imported, statuses = json.loads(out)
+    return imported, ",".join(statuses)
+
+
+def test_an_unchanged_render_reuses_the_files_without_jinja2(tmp_path: Path) -> None:
+    root = copy_example("hello-go", tmp_path)
+    assert _render_in_subprocess(root) == (True, "created")
+    before = {p: p.read_bytes() for p in (root / ".nixbuild").rglob("*") if p.is_file()}
+    assert _render_in_subprocess(root) == (False, "unchanged")
+    assert {p: p.read_bytes() for p in (root / ".nixbuild").rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("change", ["config", "hand-edit", "source-file", "record"])
+def test_a_render_runs_again_when_anything_it_depends_on_changed(change: str, tmp_path: Path) -> None:
+    root = copy_example("hello-rust", tmp_path)
+    render.write(config.load(root))
+    generated = root / ".nixbuild"
+    if change == "config":  # a value the templates receive
+        toml = root / "nixbuild.toml"
+        toml.write_text(toml.read_text().replace('tag = "0.2.0"', 'tag = "0.2.1"'))
+    elif change == "hand-edit":  # a generated file edited by hand is put back
+        (generated / "image.nix").write_text("{ }: throw \"edited\"\n")
+    elif change == "source-file":  # a project file the builder reads: the binary Cargo.toml names
+        cargo = root / "Cargo.toml"
+        cargo.write_text(cargo.read_text().replace('name = "hello"', 'name = "greeter"'))
+    else:  # the render record itself, damaged
+        (generated / render.RENDER_RECORD).write_text("{")
+    imported, statuses = _render_in_subprocess(root)
+    assert imported, "rendered again"
+    assert "changed" in statuses
+    assert render.plan_files(config.load(root)) == {
+        p.relative_to(generated).as_posix(): p.read_bytes() for p in generated.rglob("*") if p.is_file()}
+    package, image = (generated / "package.nix").read_text(), (generated / "image.nix").read_text()
+    assert {"config": '"0.2.1"' in image, "hand-edit": "edited" not in image,
+            "source-file": '"greeter"' in package, "record": True}[change]

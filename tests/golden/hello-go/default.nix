@@ -9,11 +9,18 @@
 }:
 let
   pkgs = import ./pkgs.nix { inherit target buildSystem; };
-  package = pkgs.callPackage ./package.nix { };
-  image = import ./image.nix {
+  # The package-set attributes nixbuild.toml names must be in the set
+  # (lib/pkgset.nix): else nothing evaluates, and nixbuild says which.
+  checked = (import ./lib/pkgset.nix { inherit pkgs; }).check {
+    inputs = [ ];
+    extra = [ ];
+    forbid = [ ];
+  };
+  package = checked (pkgs.callPackage ./package.nix { });
+  image = checked (import ./image.nix {
     inherit pkgs package;
     architecture = (import ./targets.nix).${target}.architecture;
-  };
+  });
 in
 {
   inherit pkgs package image;
@@ -24,11 +31,11 @@ in
   # nixpkgs before PR 536230).
   imageArchive = pkgs.runCommand "nixbuild-image.tar" { } "${image.streamScript} ${image.conf} > $out";
   # The -debug variant: the same image plus busybox at /busybox ([image] debug).
-  imageDebug = import ./image.nix {
+  imageDebug = checked (import ./image.nix {
     inherit pkgs package;
     architecture = (import ./targets.nix).${target}.architecture;
     debug = true;
-  };
+  });
   shell = import ./shell.nix { inherit target buildSystem; };
   targets = builtins.attrNames (import ./targets.nix);
 }
