@@ -86,6 +86,17 @@ def read(project: Project, target: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get("version") == VERSION else None
 
 
+def known_sizes(project: Project, target: str) -> dict[str, int]:
+    """The NAR size of every store path of the recorded image (a store path's contents never
+    change, so an image that keeps most of its paths asks Nix only for the new ones)."""
+    data = read(project, target)
+    try:
+        return {p["path"]: p["size"] for p in data["outcome"]["store_paths"]  # type: ignore[index]
+                if isinstance(p["path"], str) and isinstance(p["size"], int)}
+    except (TypeError, KeyError):
+        return {}
+
+
 def remove(project: Project, target: str) -> None:
     path(project, target).unlink(missing_ok=True)
 

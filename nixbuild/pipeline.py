@@ -255,7 +255,8 @@ def image(
         raise (missing_library_error(builder.FIXUP_OUTPUT, exc) or pkgset.explained(project, nix, plan, exc)) from None
     archive_file = _archive(project, target, assembled, archive)
     fixed = read_fixup(project, nix, plan, builder.FIXUP_OUTPUT) if builder.FIXUP_OUTPUT else None
-    sizes = nix.sizes(info.store_paths)
+    sizes = imagerecord.known_sizes(project, target)
+    sizes.update(nix.sizes([p for p in info.store_paths if p not in sizes]))
     store_paths = tuple(StorePath(p, sizes[p]) for p in info.store_paths)
     debug_file = debug_archive = None
     streamed = assembled.streamed

@@ -115,6 +115,9 @@ def test_incremental_image_equals_the_full_stream(name: str, tmp_path: Path) -> 
     assert new[-1] == second["layers"][-1]  # the customisation layer (links to the new outputs)
     assert all(p not in old_paths for l in new[:-1] for p in l["store_paths"])  # only new paths' layers
     assert 1 <= len(new) <= 4 < len(second["layers"])
+    # The sizes of the paths the first image had come from its record: still Nix's own.
+    sizes = {p["path"]: p["size"] for p in second["store_paths"]}
+    assert list(sizes.values()) == [int(v) for v in run(["nix-store", "--query", "--size", *sizes]).stdout.split()]
     _same_as_full_stream(project, second, tmp_path / "full2.tar")
     if greeting is not None:
         out = run_image(Path(second["image"]), tmp_path / "run", [])
