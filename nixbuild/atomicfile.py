@@ -106,13 +106,16 @@ def remove_stale(parent: Path, prefix: str, suffix: str = "") -> list[Path]:
 
 
 @contextlib.contextmanager
-def claimed_temp(parent: Path, prefix: str, suffix: str = "", *, directory: bool = False) -> Iterator[Path]:
+def claimed_temp(parent: Path, prefix: str, suffix: str = "", *, directory: bool = False,
+                 sweep: bool = True) -> Iterator[Path]:
     """A new temporary file or directory ``parent/PREFIX<random>SUFFIX``, locked while the
     block runs and removed after it (unless the block renamed it away), with the directories
     made for it when they are left empty (a failed write leaves no empty nixbuild-result/TARGET).
-    Stale temporaries of the same name pattern are removed first."""
+    Stale temporaries of the same name pattern are removed first (with ``sweep``: a writer of
+    many files, each a temporary first, calls ``remove_stale`` once itself)."""
     created = make_dirs(parent)
-    remove_stale(parent, prefix, suffix)
+    if sweep:
+        remove_stale(parent, prefix, suffix)
     while True:
         if directory:
             path = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent))

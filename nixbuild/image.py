@@ -3,7 +3,9 @@ manifest, config, layers, digests, store paths.
 
 Pure Python (tarfile); no external tool. The layer digests are the sha256 of
 each layer tar as stored in the archive, which is what ``rootfs.diff_ids``
-records for uncompressed layers; in a layout they are the blobs' names.
+records for uncompressed layers; in a layout they are the blobs' names. A
+layout's layers are listed from the layer cache's index when it was taken from
+that very blob (layerindex.py), else read with tarfile.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import tarfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nixbuild import layerindex
 from nixbuild.errors import NixbuildError
 
 STORE_PREFIX = "nix/store/"
@@ -59,25 +63,25 @@ def read(path: Path) -> ImageInfo:
 
 def layer_store_paths(handle) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
     """The store paths whose top entry is in the layer tar read from ``handle``."""
-    paths: set[str] = set()
-    with tarfile.open(fileobj=handle, mode="r:") as layer:
-        for member in layer:
-            store_path = _store_path_of(member.name)
-            if store_path:
-                paths.add(store_path)
-    return tuple(sorted(paths))
+    return store_paths_of(layerindex.read(handle))
+
+
+def store_paths_of(entries: Iterable[layerindex.Entry]) -> tuple[str, ...]:
+    """The store paths whose top entry is among a layer's ``entries``."""
+    return tuple(sorted({p for e in entries if (p := _store_path_of(e.name))}))
 
 
 def read_layout(path: Path, tag: str | None = None) -> ImageInfo:
     from nixbuild import oci
+    from nixbuild.layers import Cache
 
     image = oci.read_layout(path, tag)
     config = json.loads(image.config)
-    layers = []
+    layers, cache = [], Cache()
     try:
         for blob in image.layers:
-            with open(blob.path, "rb") as handle:
-                layers.append(Layer(digest=blob.digest, size=blob.size, store_paths=layer_store_paths(handle)))
+            layers.append(Layer(digest=blob.digest, size=blob.size,
+                                store_paths=store_paths_of(cache.entries(blob.path, blob.digest))))
     except (tarfile.TarError, OSError) as exc:
         raise NixbuildError(f"{path}: not a readable OCI image layout ({exc})") from None
     return ImageInfo(

@@ -6,8 +6,10 @@ bytes are read from the archive on demand. Paths resolve as the kernel
 resolves them inside the container: symbolic links relative to the image's
 root. ``unpack`` writes the same tree into a directory (for running it).
 
-Only uncompressed archives (what ``streamLayeredImage`` writes, and nixbuild
-keeps) are read. Layer whiteouts (``.wh.`` files) do not occur in Nix-built
+A layout's layers are read from the layer cache's index when it was taken from
+that very blob (layerindex.py says why that is safe), else with tarfile. Only
+uncompressed archives (what ``streamLayeredImage`` writes, and nixbuild keeps)
+are read. Layer whiteouts (``.wh.`` files) do not occur in Nix-built
 images and are not interpreted.
 """
 
@@ -20,11 +22,12 @@ import json
 import os
 import tarfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from nixbuild import layerindex
 from nixbuild.errors import NixbuildError
 
 _MAX_LINKS = 40  # the kernel's limit of symbolic links followed in one lookup
@@ -94,6 +97,21 @@ def layers(file: Path) -> Iterator[Iterator[tuple[str, int, tarfile.TarFile]]]:
         yield of_archive()
 
 
+@contextlib.contextmanager
+def layer_entries(file: Path) -> Iterator[Iterator[tuple[str, int, Iterable[layerindex.Entry]]]]:
+    """As ``layers``, each layer as its entries: a layout's from the layer cache's index
+    when it was taken from that very blob (``Cache.entries``)."""
+    if file.is_dir():
+        from nixbuild import oci
+        from nixbuild.layers import Cache
+
+        blobs, cache = oci.read_layout(file).layers, Cache()
+        yield ((str(blob.path), 0, cache.entries(blob.path, blob.digest)) for blob in blobs)
+        return
+    with layers(file) as each:
+        yield ((source, offset, layerindex.entries(layer)) for source, offset, layer in each)
+
+
 class _Window(io.RawIOBase):
     """A seekable read-only view of ``size`` bytes at ``offset`` of a file."""
 
@@ -140,24 +158,22 @@ class ImageTree:
     def read(cls, file: Path) -> ImageTree:
         nodes: dict[str, Node] = {"/": Node("dir", 0o755, 0, 0)}
         try:
-            with layers(file) as each:
-                for source, offset, layer in each:
+            with layer_entries(file) as each:
+                for source, offset, entries in each:
                     members: dict[str, Node] = {}
-                    for m in layer:
-                        path = _name(m.name)
-                        if m.islnk():  # a hard link: the same file as an earlier member of this layer
-                            node = members.get(_name(m.linkname)) or nodes.get(_name(m.linkname))
+                    for e in entries:
+                        path = _name(e.name)
+                        if e.kind == "link":  # a hard link: the same file as an earlier member of this layer
+                            node = members.get(_name(e.target)) or nodes.get(_name(e.target))
                             if node is None:
                                 continue
-                        elif m.isreg():
-                            node = Node("file", m.mode & 0o7777, m.uid, m.gid, offset=offset + m.offset_data,
-                                        size=m.size, source=source)
-                        elif m.isdir():
-                            node = Node("dir", m.mode & 0o7777, m.uid, m.gid)
-                        elif m.issym():
-                            node = Node("symlink", 0o777, m.uid, m.gid, target=m.linkname)
+                        elif e.kind == "file":
+                            node = Node("file", e.mode, e.uid, e.gid, offset=offset + e.offset, size=e.size,
+                                        source=source)
+                        elif e.kind == "symlink":
+                            node = Node("symlink", 0o777, e.uid, e.gid, target=e.target)
                         else:
-                            node = Node("other", m.mode & 0o7777, m.uid, m.gid)
+                            node = Node(e.kind, e.mode, e.uid, e.gid)
                         members[path] = node
                         nodes[path] = node
                         for parent in _parents(path):

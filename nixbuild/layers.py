@@ -25,7 +25,9 @@ are the full stream's in every case.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
+import io
 import json
 import os
 import tarfile
@@ -35,9 +37,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
 
-from nixbuild.atomicfile import claimed_temp
+from nixbuild import layerindex
+from nixbuild.atomicfile import claimed_temp, remove_stale
 from nixbuild.errors import NixbuildError
 from nixbuild.nix import Nix
 
@@ -45,6 +48,7 @@ from nixbuild.nix import Nix
 CONFIG_ONLY = frozenset({"store_layers", "customisation_layer", "config", "architecture", "os", "created",
                          "repo_tag"})
 _VERSION = 1  # of the key derivation and the cache's layout
+_BLOCK = 1 << 20  # bytes moved at once from the stream script's output into the cache
 
 
 def cache_root() -> Path:
@@ -82,10 +86,27 @@ class Cache:
         self.blobs = self.root / "blobs" / "sha256"
         self.keys = self.root / "keys"
         self.streamers = self.root / "streamers"
+        self.index = self.root / "index"
+        self._swept = False
 
     def _ensure(self) -> None:
-        for d in (self.blobs, self.keys, self.streamers):
+        if self._swept:
+            return
+        for d in (self.blobs, self.keys, self.streamers, self.index):
             d.mkdir(parents=True, exist_ok=True)
+            remove_stale(d, ".incoming-", ".tmp")  # a killed run's; once, not before every file
+        self._swept = True
+
+    @contextlib.contextmanager
+    def _temp(self, directory: Path) -> Iterator[Path]:
+        self._ensure()
+        with claimed_temp(directory, ".incoming-", ".tmp", sweep=False) as tmp:
+            yield tmp
+
+    def _write(self, path: Path, data: bytes) -> None:
+        with self._temp(path.parent) as tmp:
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
 
     def lookup(self, key: str) -> Blob | None:
         try:
@@ -101,38 +122,131 @@ class Cache:
         return Blob(digest, int(size), path)
 
     def remember(self, key: str, blob: Blob) -> None:
-        self._ensure()
-        _write_small(self.keys / key, f"{blob.digest} {blob.size}\n")
+        self._write(self.keys / key, f"{blob.digest} {blob.size}\n".encode())
 
     def verified(self, script: str) -> bool:
         return (self.streamers / Path(script).name).is_file()
 
     def mark_verified(self, script: str) -> None:
-        self._ensure()
-        _write_small(self.streamers / Path(script).name, "config format: nixpkgs stream_layered_image.py\n")
+        self._write(self.streamers / Path(script).name, b"config format: nixpkgs stream_layered_image.py\n")
 
-    def add(self, handle: IO[bytes], size: int) -> Blob:
-        """Copy ``size`` bytes from ``handle`` into the cache under their sha256."""
-        self._ensure()
-        with claimed_temp(self.blobs, ".incoming-", ".tmp") as tmp:  # a killed run's is removed later
-            sha, left = hashlib.sha256(), size
-            with open(tmp, "wb") as out:
-                while left and (chunk := handle.read(min(left, 1 << 20))):
-                    sha.update(chunk)
-                    out.write(chunk)
-                    left -= len(chunk)
-            if left:
-                raise NixbuildError("the stream script's output ended inside a layer")
-            path = self.blobs / sha.hexdigest()
+    def add(self, source: _Source, size: int, buffer: memoryview) -> Blob:
+        """Move the next ``size`` bytes of ``source`` (a layer tar) into the cache under their
+        sha256, and keep the layer's entries beside it (layerindex.py), taken in the same pass."""
+        with self._temp(self.blobs) as tmp:
+            with open(tmp, "wb", buffering=_BLOCK) as out:
+                layer = _Layer(source, size, out, buffer)
+                items = layer.entries()
+            digest = layer.sha.hexdigest()
+            path = self.blobs / digest
             os.chmod(tmp, 0o444)
             os.replace(tmp, path)  # same bytes under the same name: replacing is harmless
-        return Blob("sha256:" + sha.hexdigest(), size, path)
+        if items is not None:
+            self._write(self.index / digest, layerindex.dump("sha256:" + digest, path, items))
+        return Blob("sha256:" + digest, size, path)
+
+    def entries(self, path: Path, digest: str) -> list[layerindex.Entry]:
+        """The entries of the layer tar ``path`` named ``digest``: kept in the cache when they were
+        taken from this very file (a layout's blob is a hard link to the cache's), else read from
+        the tar, and then kept when the file is the cache's own blob."""
+        hexdigest = digest.removeprefix("sha256:")
+        kept = layerindex.load(self.index / hexdigest, digest, path)
+        if kept is not None:
+            return kept
+        with open(path, "rb") as handle:
+            items = layerindex.read(handle)
+        with contextlib.suppress(OSError):
+            if os.path.samefile(path, self.blobs / hexdigest):
+                self._write(self.index / hexdigest, layerindex.dump(digest, path, items))
+        return items
 
 
-def _write_small(path: Path, text: str) -> None:
-    with claimed_temp(path.parent, ".incoming-", ".tmp") as tmp:
-        tmp.write_text(text)
-        os.replace(tmp, path)
+class _Source:
+    """The stream script's output (or a docker-archive file) read forward once, with the
+    position tarfile asks for: ``tell``, and ``seek`` forward, which reads past."""
+
+    def __init__(self, handle: BinaryIO):
+        self._handle, self._pos = handle, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        self._pos += len(data)
+        return data
+
+    def readinto(self, buffer: memoryview) -> int:
+        count = self._handle.readinto(buffer)
+        self._pos += count
+        return count
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        if whence != io.SEEK_SET or pos < self._pos:
+            raise io.UnsupportedOperation("the stream script's output is read forward only")
+        while pos > self._pos and self.read(min(pos - self._pos, _BLOCK)):
+            pass
+        return self._pos
+
+
+class _Ended(NixbuildError):
+    def __init__(self) -> None:
+        super().__init__("the stream script's output ended inside a layer")
+
+
+class _Layer:
+    """One layer tar of ``size`` bytes as it streams past, for tarfile to read its headers:
+    every byte that tarfile reads, or seeks past (a file's data, moved in blocks of
+    ``buffer``), is hashed and written to ``out`` once, in order."""
+
+    def __init__(self, source: _Source, size: int, out: BinaryIO, buffer: memoryview):
+        self.sha = hashlib.sha256()
+        self._source, self._out, self._buffer = source, out, buffer
+        self._pos, self._left = 0, size
+
+    def read(self, size: int = -1) -> bytes:
+        want = self._left if size < 0 else min(size, self._left)
+        data = self._source.read(want)
+        if len(data) < want:
+            raise _Ended()
+        self.sha.update(data)
+        self._out.write(data)
+        self._pos += want
+        self._left -= want
+        return data
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        if whence != io.SEEK_SET or pos < self._pos:
+            raise io.UnsupportedOperation("a layer is read forward only")
+        self._skip(pos - self._pos)
+        return self._pos
+
+    def _skip(self, count: int) -> None:
+        count = min(count, self._left)  # tarfile finds the end itself (an empty read)
+        while count:
+            got = self._source.readinto(self._buffer[:min(count, len(self._buffer))])
+            if not got:
+                raise _Ended()
+            view = self._buffer[:got]
+            self.sha.update(view)
+            self._out.write(view)
+            self._pos += got
+            self._left -= got
+            count -= got
+
+    def entries(self) -> list[layerindex.Entry] | None:
+        """Pass the whole layer through, returning its entries (None: not a tar tarfile reads)."""
+        items: list[layerindex.Entry] | None = None
+        try:
+            with tarfile.open(fileobj=self, mode="r:") as tar:  # type: ignore[call-overload]
+                items = list(layerindex.entries(tar))
+        except (tarfile.TarError, ValueError, UnicodeError):
+            items = None
+        self._skip(self._left)
+        return items
 
 
 def _key(script: str, conf: dict[str, object], layer: object) -> str:
@@ -179,28 +293,31 @@ class _Split:
     layers: tuple[Blob, ...]
 
 
-def _split(cache: Cache, stream: IO[bytes], skip: frozenset[str] = frozenset()) -> _Split:
+def _split(cache: Cache, stream: BinaryIO, skip: frozenset[str] = frozenset()) -> _Split:
     """Read a docker-archive as it streams: each ``*/layer.tar`` goes into the cache
-    (except members named in ``skip``), the config and manifest are kept."""
+    (except members named in ``skip``), the config and manifest are kept. tarfile reads
+    the headers; a layer's bytes are moved by ``Cache.add``, never by tarfile."""
     blobs: dict[str, Blob] = {}
     small: dict[str, bytes] = {}
+    source = _Source(stream)
+    buffer = memoryview(bytearray(_BLOCK))
     try:
-        with tarfile.open(fileobj=stream, mode="r|") as tar:
-            for member in tar:
+        with tarfile.open(fileobj=source, mode="r:") as tar:  # type: ignore[call-overload]
+            while (member := tar.next()) is not None:
                 if not member.isfile():
                     continue
-                handle = tar.extractfile(member)
-                assert handle is not None
                 if member.name.endswith("/layer.tar"):
                     if member.name in skip:
-                        continue
-                    blob = cache.add(handle, member.size)
+                        continue  # tarfile reads past it
+                    blob = cache.add(source, member.size, buffer)
                     if member.name.split("/")[0] != blob.digest.removeprefix("sha256:"):
                         raise NixbuildError(f"the stream script named a layer {member.name} whose sha256 is "
                                             f"{blob.digest}")
                     blobs[member.name] = blob
                 elif member.size <= 64 << 20:
-                    small[member.name] = handle.read()
+                    small[member.name] = data = source.read(member.size)
+                    if len(data) != member.size:
+                        raise tarfile.ReadError(f"{member.name} is cut short")
         manifest = json.loads(small["manifest.json"])[0]
         config = small[manifest["Config"]]
         layers = tuple(blobs[name] for name in manifest["Layers"] if name not in skip)
@@ -213,6 +330,8 @@ def _streamed(nix: Nix, cache: Cache, script: Path, conf_file: Path,
               skip: frozenset[str] = frozenset()) -> _Split:
     """Run the stream script on ``conf_file`` and split its output into the cache."""
     read_fd, write_fd = os.pipe()
+    with contextlib.suppress(OSError, AttributeError):  # fewer, larger writes and reads (Linux)
+        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _BLOCK)  # type: ignore[attr-defined]
     failure: list[BaseException] = []
 
     def produce() -> None:
@@ -225,11 +344,12 @@ def _streamed(nix: Nix, cache: Cache, script: Path, conf_file: Path,
     thread = threading.Thread(target=produce, daemon=True)
     thread.start()
     try:
-        with open(read_fd, "rb") as stream:
+        with open(read_fd, "rb", buffering=_BLOCK) as stream:
             try:
                 split = _split(cache, stream, skip)
             finally:
-                stream.read()  # let the script finish writing (or fail) before the pipe closes
+                while stream.read(_BLOCK):  # let the script finish writing (or fail) before the pipe closes
+                    pass
     finally:
         thread.join()
     if failure:
