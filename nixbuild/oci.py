@@ -210,22 +210,42 @@ def write_docker_archive(config: bytes, layers: Sequence[Blob], repo_tag: str, o
 
 def write_index(images: list[tuple[Platform, Path]], dest: Path, tag: str) -> IndexResult:
     """Write the OCI layout ``dest`` (replaced atomically) with one manifest per platform,
-    from the images' own layouts (blobs hard-linked)."""
+    from the images' own layouts (blobs hard-linked). An index that is already this one,
+    its blobs the images' own files, is left as it is (a rebuild of nothing writes nothing)."""
+    manifests, entries, sources = [], [], []
+    for plat, layout in images:
+        image = read_layout(layout)
+        sources.extend((layout / "blobs" / "sha256").iterdir())
+        platform: dict[str, str] = {"architecture": plat.oci_arch, "os": "linux"}
+        if plat.oci_variant:
+            platform["variant"] = plat.oci_variant
+        manifests.append(_descriptor(MT_MANIFEST, image.manifest_digest, image.manifest_size, platform=platform))
+        entries.append(IndexEntry(plat.oci_platform, image.manifest_digest, image.manifest_size))
+    index = _dump({"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": manifests})
+    index_digest = "sha256:" + hashlib.sha256(index).hexdigest()
+    top = _top_index(index_digest, len(index), tag, MT_INDEX)
+    result = IndexResult(layout=dest, tag=tag, index_digest=index_digest, entries=tuple(entries))
+    if _index_current(dest, top, index_digest, sources):
+        return result
     with claimed_temp(dest.parent, ".oci-", directory=True) as tmp:
         blobs = _Blobs(tmp)
-        manifests, entries = [], []
-        for plat, layout in images:
-            image = read_layout(layout)
-            for blob in (layout / "blobs" / "sha256").iterdir():
-                blobs.link(blob, blob.name)
-            platform: dict[str, str] = {"architecture": plat.oci_arch, "os": "linux"}
-            if plat.oci_variant:
-                platform["variant"] = plat.oci_variant
-            manifests.append(_descriptor(MT_MANIFEST, image.manifest_digest, image.manifest_size, platform=platform))
-            entries.append(IndexEntry(plat.oci_platform, image.manifest_digest, image.manifest_size))
-        index = {"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": manifests}
-        index_digest, index_size = blobs.add_bytes(_dump(index))
-        (tmp / "index.json").write_bytes(_top_index(index_digest, index_size, tag, MT_INDEX))
+        for blob in sources:
+            blobs.link(blob, blob.name)
+        blobs.add_bytes(index)
+        (tmp / "index.json").write_bytes(top)
         (tmp / "oci-layout").write_bytes(_dump({"imageLayoutVersion": "1.0.0"}))
         replace_dir(tmp, dest)
-    return IndexResult(layout=dest, tag=tag, index_digest=index_digest, entries=tuple(entries))
+    return result
+
+
+def _index_current(dest: Path, top: bytes, index_digest: str, sources: list[Path]) -> bool:
+    """Whether ``dest`` already holds exactly this index: its index.json, the index blob, and
+    every image blob as the same file (a hard link) as the image's own."""
+    try:
+        blobs = dest / "blobs" / "sha256"
+        if ((dest / "index.json").read_bytes() != top or not (dest / "oci-layout").is_file()
+                or not (blobs / index_digest.split(":", 1)[1]).is_file()):
+            return False
+        return all(os.path.samestat(source.stat(), (blobs / source.name).stat()) for source in sources)
+    except OSError:
+        return False

@@ -164,6 +164,27 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
     assert _build(project, cache)["unchanged"] is True
 
 
+def test_a_rebuild_of_several_targets_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
+    """The multi-platform index too is left as it is when it is already this one."""
+    project = copy_example("hello-c", tmp_path)
+    cache = tmp_path / "cache"
+    args = ("image", "-C", str(project), "-t", "x86_64-linux", "-t", "aarch64-linux")
+    first = nixbuild(*args, env=_env(cache))
+    assert first.returncode == 0, first.stderr
+    before = _snapshot(project / "nixbuild-result", cache, project / ".nixbuild")
+    again = nixbuild(*args, env=_env(cache))
+    assert again.returncode == 0, again.stderr
+    assert _snapshot(project / "nixbuild-result", cache, project / ".nixbuild") == before
+    index = json.loads((project / "nixbuild-result" / "index" / "index.json").read_text())
+    assert index["manifests"][0]["digest"].removeprefix("sha256:") in again.stdout
+
+    # An index whose blob was removed is written again.
+    blob = project / "nixbuild-result" / "index" / "blobs" / "sha256" / index["manifests"][0]["digest"].removeprefix(
+        "sha256:")
+    blob.unlink()
+    assert nixbuild(*args, env=_env(cache)).returncode == 0 and blob.is_file()
+
+
 def test_the_layout_links_the_cached_layers_and_the_archive_is_written_when_asked(tmp_path: Path) -> None:
     project = copy_example("hello-c", tmp_path)
     cache = tmp_path / "cache"
