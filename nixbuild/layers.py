@@ -20,6 +20,12 @@ and on every partial stream (the config it writes for the partial conf must be
 what this module writes for it). A script that has not passed, or fails, the
 check is run on the whole conf and its own config is taken, so the digests
 are the full stream's in every case.
+
+The stream is read once (``_split``): tarfile reads only headers, the archive's
+and each layer's; a layer's bytes move from the pipe (1 MiB) into the cache in
+1 MiB blocks, hashed on the way to check the name the stream script gave the
+layer, and the layer's entries are kept beside the blob (layerindex.py), so no
+reader of the image opens the layer again.
 """
 
 from __future__ import annotations
