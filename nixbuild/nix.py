@@ -501,12 +501,21 @@ class Nix:
             remove_empty(created)
             raise self._build_failure(f"nix-build -A {attrs[0]}", result)
         paths = tuple(line.strip() for line in result.stdout.splitlines() if line.strip())
-        for index, link in sorted(links.items()):
-            if link.is_symlink() and os.readlink(link) == paths[index]:
-                continue
-            rooted = self._run(["nix-store", "--add-root", str(link), "--indirect", "--realise", paths[index]])
-            if rooted.returncode != 0:
-                raise _failure("nix-store --add-root", rooted)
+        moved = [(link, paths[index]) for index, link in sorted(links.items())
+                 if not (link.is_symlink() and os.readlink(link) == paths[index])]
+        def root(link_path: tuple[Path, str]) -> CommandResult:
+            return self._run(["nix-store", "--add-root", str(link_path[0]), "--indirect", "--realise", link_path[1]])
+
+        if len(moved) > 1:  # one nix-store per link (it roots one path under one name), side by side
+            import concurrent.futures
+
+            with concurrent.futures.ThreadPoolExecutor(max_workers=len(moved)) as pool:
+                rooted = list(pool.map(root, moved))
+        else:
+            rooted = [root(m) for m in moved]
+        for done in rooted:
+            if done.returncode != 0:
+                raise _failure("nix-store --add-root", done)
         return BuildResult(out_paths=paths, built=progress.built)
 
     def realise_shell(self, file: Path, *, argstrs: Mapping[str, str] = {}) -> BuildResult:
