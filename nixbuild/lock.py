@@ -28,7 +28,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from nixbuild import nixexpr, overlays, readfile
 from nixbuild.atomicfile import write_atomic
@@ -259,6 +258,8 @@ def required_pin(project: Project) -> Pin:
 
 def prefetch(nix: Nix, what: str, base: Path) -> Pin:
     """Pin a URL (``https://…``, ``file://…``), a local tarball or a local checkout, hashed by Nix."""
+    from urllib.parse import urlparse
+
     if urlparse(what).scheme in ("http", "https", "file", "ftp"):
         if _UNSAFE.search(what):
             raise UsageError(f"{what!r} contains whitespace or control characters", hint="percent-encode them")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from nixbuild import buildlog, nixexpr, window
+from nixbuild import nixexpr
 from nixbuild.errors import BuildCommandError, BuildFailedError, NixbuildError, NixFailedError, NixMissingError
 from nixbuild.atomicfile import make_dirs, remove_empty
 
@@ -56,6 +56,7 @@ class Runner(Protocol):
         on_stderr_line: Callable[[str], None] | None = None,
         stdout_file: IO[bytes] | None = None,
         merge_output: bool = False,
+        meanwhile: Callable[[], None] | None = None,
     ) -> CommandResult: ...
 
 
@@ -86,10 +87,13 @@ def run_subprocess(
     on_stderr_line: Callable[[str], None] | None = None,
     stdout_file: IO[bytes] | None = None,
     merge_output: bool = False,
+    meanwhile: Callable[[], None] | None = None,
 ) -> CommandResult:
     """Run a command, streaming stderr line by line; stdout is captured or sent to a file.
     ``merge_output``: stdout and stderr are one stream, every line of it goes to
-    ``on_stderr_line`` and none is kept (a build's output may be long)."""
+    ``on_stderr_line`` and none is kept (a build's output may be long). ``meanwhile`` is
+    called once the command runs (e.g. to start work of nixbuild's own that needs no
+    result of it: it then takes nothing from the command's start)."""
     with _running_lock:
         if _stopping.is_set():
             raise NixbuildError("interrupted")
@@ -102,6 +106,8 @@ def run_subprocess(
             stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
         )
         _running.add(proc)
+    if meanwhile is not None:
+        meanwhile()
     out_chunks: list[bytes] = []
     reader = None
     if stdout_file is None and not merge_output:
@@ -270,6 +276,8 @@ def _failure(what: str, result: CommandResult, root: Path | None = None) -> Nixb
     unusable = _unusable(result)
     if unusable:
         return unusable
+    from nixbuild import window  # failures only: a build that succeeds never needs it
+
     outside = window.error_from(result.stderr)  # the generated code's check of the nixpkgs and the Nix
     if outside:
         return outside
@@ -321,6 +329,8 @@ def build_failure(drv: str, reason: str, lines: Sequence[str], version: str | No
     own = [l for l in own if l.strip()]
     name = drv.rsplit("/", 1)[-1].split("-", 1)[-1].removesuffix(".drv")
     full_log = f"the build's full log: `{log_command(drv, version)}` (or re-run with -v)"
+    from nixbuild import buildlog  # failures only
+
     explained = buildlog.explain("\n".join(own))
     if explained is not None:
         message, hint = f"the build of {name} failed: {explained.message}", f"{explained.hint}; {full_log}"
@@ -371,14 +381,18 @@ class Nix:
         on_stderr_line: Callable[[str], None] | None = None,
         stdout_file: IO[bytes] | None = None,
         merge_output: bool = False,
+        meanwhile: Callable[[], None] | None = None,
     ) -> CommandResult:
         if self.verbose:
             self.log("+ " + shlex.join(args))
             on_stderr_line = on_stderr_line or self.log  # -v: Nix's own output, as it comes
+        extra: dict[str, Any] = {"meanwhile": meanwhile} if meanwhile is not None else {}
         try:
             if merge_output:
-                return self.runner(args, env=self.env, cwd=cwd, on_stderr_line=on_stderr_line, merge_output=True)
-            return self.runner(args, env=self.env, cwd=cwd, on_stderr_line=on_stderr_line, stdout_file=stdout_file)
+                return self.runner(args, env=self.env, cwd=cwd, on_stderr_line=on_stderr_line, merge_output=True,
+                                   **extra)
+            return self.runner(args, env=self.env, cwd=cwd, on_stderr_line=on_stderr_line, stdout_file=stdout_file,
+                               **extra)
         except FileNotFoundError as exc:
             raise NixMissingError(
                 f"{args[0]} not found: Nix is not installed or not on PATH",
@@ -483,7 +497,7 @@ class Nix:
         return BuildResult(out_paths=paths, built=progress.built)
 
     def build_linked(self, file: Path, attrs: Sequence[str], links: Mapping[int, Path], *,
-                     argstrs: Mapping[str, str] = {}) -> BuildResult:
+                     argstrs: Mapping[str, str] = {}, meanwhile: Callable[[], None] | None = None) -> BuildResult:
         """One ``nix-build --no-out-link`` of several attributes (one evaluation); the paths in
         the order Nix prints them (each attribute's outputs in turn). ``links`` maps the index of
         a path to its result link, an indirect GC root made (``nix-store --add-root``) only when
@@ -496,7 +510,7 @@ class Nix:
         progress = _Progress(self.log, self.verbose)
         args = ["nix-build", str(file), *(a for attr in attrs for a in ("-A", attr)), "--no-out-link",
                 *self._argstrs(argstrs)]
-        result = self._run(args, on_stderr_line=progress)
+        result = self._run(args, on_stderr_line=progress, meanwhile=meanwhile)
         if result.returncode != 0:
             remove_empty(created)
             raise self._build_failure(f"nix-build -A {attrs[0]}", result)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from dataclasses import dataclass
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -219,10 +219,6 @@ def image(
     check_first(project, nix, plan, builder, run=build_first)
     builder.produce(project, nix, plan, _generated(project), run=build_first, output=output)
     try:
-        from nixbuild import image as image_mod
-        from nixbuild import layers as layers_mod
-        from nixbuild import oci
-
         if plan.how == "remote":
             # The stream script is Linux code this host may not run: the builder
             # writes the archive into the store and Nix copies it back.
@@ -231,16 +227,23 @@ def image(
                                   out_link=result_dir(project, target) / "archive", argstrs=argstrs(plan))
             except DisallowedReferenceError as exc:
                 raise policy_violation(project, nix, plan, exc) from None
+            from nixbuild import layers as layers_mod
+
             assembled = layers_mod.from_archive(Path(built.out_paths[0]))
             script, conf, outputs = None, None, None
         else:
-            _preload(_RECORD_MODULES)
-            inputs = build_stream_inputs(project, nix, plan, "image", outputs=check)
+            inputs = build_stream_inputs(project, nix, plan, "image", outputs=check,
+                                         meanwhile=lambda: _preload(_RECORD_MODULES))
             script, conf, outputs = inputs.script, inputs.conf, inputs.outputs
             done = imagerecord.current(project, target, conf, check=check)
             if done is not None:
                 return _unchanged(project, done, archive=archive)
+            from nixbuild import layers as layers_mod
+
             assembled = layers_mod.assemble(nix, script, conf)
+        from nixbuild import image as image_mod
+        from nixbuild import oci
+
         layout = image_file(project, target)
         with claimed_temp(layout.parent, f".{layout.name}.", ".tmp", directory=True) as tmp:
             written = oci.fill_layout(assembled, tmp, project.image.tag)
@@ -279,16 +282,17 @@ def image(
     return outcome
 
 
-# What reading the image record (imagerecord.current) imports, then what a build does.
-_RECORD_MODULES = ("nixbuild.fixup", "nixbuild.image", "nixbuild.proof", "nixbuild.smoke", "nixbuild.layers",
-                   "nixbuild.oci")
+# What reading the image record (imagerecord.current) and reporting it import, then what a build does.
+_RECORD_MODULES = ("nixbuild.fixup", "nixbuild.image", "nixbuild.proof", "nixbuild.smoke", "nixbuild.report",
+                   "nixbuild.layers", "nixbuild.oci")
 
 
 def _preload(modules: Sequence[str]) -> None:
-    """Import ``modules`` in a thread while Nix evaluates (its own process, on another core):
-    a rebuild that finds its image current is mostly Python's start-up, and this takes
-    the imports it needs after the evaluation off its path. Imported in the order the
-    main thread imports them, so neither waits on a lock the other holds in reverse."""
+    """Import ``modules`` in a thread while Nix evaluates (started once ``nix-build`` runs, so
+    that it does not hold up its start): a rebuild that finds its image current is mostly
+    Python's start-up, and this takes the imports it needs after the evaluation off its
+    path. Imported in the order the main thread imports them, so neither waits on a lock
+    the other holds in reverse."""
     import importlib
     import threading
 
@@ -346,7 +350,7 @@ class StreamInputs:
 
 
 def build_stream_inputs(project: Project, nix: Nix, plan: plan_mod.Plan, attr: str, *,
-                        outputs: bool = False) -> StreamInputs:
+                        outputs: bool = False, meanwhile: Callable[[], None] | None = None) -> StreamInputs:
     """One ``nix-build`` (one evaluation) of the image's ``passthru.conf`` (building it builds
     the package and enforces the closure policy), its ``passthru.streamScript`` and, with
     ``outputs``, the package's outputs the closure proof checks. Linked at
@@ -362,7 +366,7 @@ def build_stream_inputs(project: Project, nix: Nix, plan: plan_mod.Plan, attr: s
     attrs = [f"{attr}.conf", f"{attr}.streamScript", *([f"{attr}.nixbuild.outputDrvs"] if outputs else [])]
     try:
         built = nix.build_linked(_generated(project), attrs, {0: Path(f"{link}-conf"), 1: Path(f"{link}-script")},
-                                 argstrs=argstrs(plan))
+                                 argstrs=argstrs(plan), meanwhile=meanwhile)
     except DisallowedReferenceError as exc:
         raise policy_violation(project, nix, plan, exc) from None
     conf, script, *rest = built.out_paths

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from nixbuild import deliver, export, pipeline, report, sbom_files
+from nixbuild import deliver, export, pipeline, sbom_files
 from nixbuild.commands._common import check_option, common, complete_target, emit, json_option, locked_option, log, start
 
 
@@ -40,6 +40,8 @@ def image(directory: Path, verbose: bool, targets: tuple[str, ...], jobs: int, a
                               build_first=not no_build, check=s.check, format=fmt, output=output_path,
                               sbom_format=sbom_format)
     done = deliver.deliver(s.project, s.nix, request, verbose=verbose, log=log, output=sys.stderr.buffer)
+    from nixbuild import report  # imported while Nix evaluated (pipeline._preload)
+
     sboms = {target: files for target, files in done.sboms}
     if done.outcome is not None:
         data, text = report.image_dict(done.outcome), report.image_text(done.outcome)
