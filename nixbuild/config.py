@@ -7,7 +7,6 @@ key is located by scanning the source's table headers and ``key =`` lines.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -200,6 +199,8 @@ def _where(path: Path, lines: dict[tuple[str, ...], int], key: tuple[str, ...]) 
 
 def close_matches(word: str, choices: Any) -> list[str]:
     """The few ``choices`` that look like a misspelling of ``word``, best first."""
+    import difflib  # only to explain a mistake
+
     return difflib.get_close_matches(word, sorted(set(choices)), n=3, cutoff=0.6)
 
 
