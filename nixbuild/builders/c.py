@@ -93,10 +93,16 @@ def render_context(project: Project) -> dict[str, object]:
 # -- nixbuild init ---------------------------------------------------------------
 
 _MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
-# An install recipe's destination in bin/: $(PREFIX)/bin/NAME, $(DESTDIR)$(bindir)/NAME, …
+# An install recipe's destination in bin/: $(PREFIX)/bin/NAME, $(DESTDIR)$(bindir)/NAME, …, also with an
+# executable suffix variable after the name ($(DESTDIR)$(bindir)/lz4$(EXT), $(EXEEXT)).
 _INSTALLS_BIN = re.compile(
-    r"(?:\$[({](?:DESTDIR|PREFIX|prefix|BINDIR|bindir|exec_prefix)[)}])+(?:/bin)?/([A-Za-z0-9._+-]+)\s*$")
-_HAS_INSTALL = re.compile(r"^install\s*::?(?!=)", re.MULTILINE)
+    r"(?:\$[({](?:DESTDIR|PREFIX|prefix|BINDIR|bindir|exec_prefix)[)}])+(?:/bin)?/([A-Za-z0-9._+-]+)"
+    r"(?:\$[({][A-Za-z_]*EXE?[A-Za-z_]*[)}])?\s*$")
+# A rule one of whose targets is install ("install:", "install uninstall:").
+_HAS_INSTALL = re.compile(r"^(?:[^\s:#=]+[ \t]+)*install(?:[ \t]+[^\s:#=]+)*[ \t]*::?(?!=)", re.MULTILINE)
+# A recipe line that runs make in a subdirectory: $(MAKE) -C DIR …, cd DIR && $(MAKE) …
+_SUB_MAKE = re.compile(r"\$[({]MAKE[)}]\s+(?:.*\s)?-C\s*(\S+)|\bcd\s+(\S+)\s*&&\s*\$[({]MAKE[)}]")
+_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(\S+)\s*$")
 _RULE = re.compile(r"^([A-Za-z0-9_.+/$(){}-]+)\s*::?(?!=)")  # a rule's first target (not :=, ::=)
 _LINK_LIB = re.compile(r"(?<![\w-])-l([A-Za-z0-9_+]+)")
 _AC_INIT = re.compile(r"AC_INIT\(\s*\[?([^],)]+?)\]?\s*,\s*\[?([^],)]+?)\]?\s*[,)]")
@@ -143,6 +149,8 @@ def detect(root: Path) -> Detection | None:
                 program = found_bin.group(1)
                 evidence.append(f"{makefile.name}:{number}: installs bin/{program}")
                 break
+        if program is None:
+            program = _installed_by_sub_make(root, makefile, lines, evidence)
         # With configure, the Makefile is generated from Makefile.in (or automake's Makefile.am).
         template = root / "Makefile.in"
         generated = configure.is_file()
@@ -163,6 +171,35 @@ def detect(root: Path) -> Detection | None:
             package["inputs"] = list(dict.fromkeys(attr for _, _, attr in inputs))
     return Detection(builder=NAME, name=name, version=version, program=program, evidence=tuple(evidence),
                      package=package)
+
+
+def _installed_by_sub_make(root: Path, makefile: Path, lines: list[str], evidence: list[str]) -> str | None:
+    """The program the install rule's sub-makes put in bin/ (lz4's shape: ``install:`` runs
+    ``$(MAKE) -C $(PRGDIR) $@``, and programs/Makefile installs ``$(DESTDIR)$(bindir)/lz4``)."""
+    variables = {m.group(1): m.group(2) for m in map(_ASSIGN.match, lines) if m}
+    in_install = False
+    for number, line in enumerate(lines, start=1):
+        if not line.startswith("\t"):
+            in_install = bool(_HAS_INSTALL.match(line))
+            continue
+        found = _SUB_MAKE.search(line) if in_install else None
+        if found is None:
+            continue
+        directory = re.sub(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]", lambda v: variables.get(v.group(1), "\0"),
+                           found.group(1) or found.group(2))
+        if "\0" in directory or "$" in directory or directory.startswith("/") or ".." in directory.split("/"):
+            continue
+        sub = next((root / directory / n for n in _MAKEFILES if (root / directory / n).is_file()), None)
+        if sub is None:
+            continue
+        for sub_number, sub_line in enumerate(_read(sub).splitlines(), start=1):
+            found_bin = _INSTALLS_BIN.search(sub_line) if sub_line.startswith("\t") else None
+            if found_bin:
+                shown = sub.relative_to(root).as_posix()
+                evidence.append(f"{shown}:{sub_number}: installs bin/{found_bin.group(1)} "
+                                f"({makefile.name}:{number}: install runs make in {directory})")
+                return found_bin.group(1)
+    return None
 
 
 def default_goal(lines: list[str]) -> tuple[int, str] | None:

@@ -33,6 +33,39 @@ def test_the_program_is_what_the_install_recipe_puts_in_bin(tmp_path: Path, reci
     assert "Makefile:4: installs bin/" + program in decision.detection.evidence
 
 
+def test_an_executable_suffix_after_the_name_is_not_part_of_it(tmp_path: Path) -> None:
+    tree(tmp_path, {"Makefile": "all:\n\techo\ninstall: all\n\t$(INSTALL_PROGRAM) lz4$(EXT) $(DESTDIR)$(bindir)/lz4$(EXT)\n"})
+    assert init.decide(tmp_path).program == "lz4"
+
+
+# lz4's shape (github.com/lz4/lz4): the top Makefile's install, one rule with uninstall,
+# runs make in lib/ and programs/; programs/Makefile installs the program.
+LZ4_TREE = {
+    "Makefile": ("LZ4DIR  = lib\nPRGDIR  = programs\n\n.PHONY: default\ndefault: lib-release lz4-release\n\n"
+                 "lib-release:\n\t$(MAKE) -C $(LZ4DIR)\n\n.PHONY: install uninstall\ninstall uninstall:\n"
+                 "\t$(MAKE) -C $(LZ4DIR) $@\n\t$(MAKE) -C $(PRGDIR) $@\n"),
+    "lib/Makefile": "install: lib\n\t$(INSTALL_DATA) liblz4.a $(DESTDIR)$(libdir)/liblz4.a\n",
+    "programs/Makefile": ("bindir ?= $(BINDIR)\ninstall: lz4\n\t$(MAKE_DIR) $(DESTDIR)$(bindir)/\n"
+                          "\t$(INSTALL_PROGRAM) lz4$(EXT) $(DESTDIR)$(bindir)/lz4$(EXT)\n"
+                          "\t$(LN_SF) lz4$(EXT) $(DESTDIR)$(bindir)/lz4cat$(EXT)\n"),
+}
+
+
+def test_the_program_is_found_in_the_makefile_the_install_rule_runs(tmp_path: Path) -> None:
+    decision = init.decide(tree(tmp_path, LZ4_TREE))
+    assert decision.program == "lz4"
+    assert ("programs/Makefile:4: installs bin/lz4 (Makefile:13: install runs make in programs)"
+            in decision.detection.evidence)
+    assert not [e for e in decision.detection.evidence if "has no install target" in e]
+
+
+@pytest.mark.parametrize("rule", ["install uninstall:", "all install:", "install::", "install :"])
+def test_an_install_rule_with_other_targets_is_an_install_target(tmp_path: Path, rule: str) -> None:
+    tree(tmp_path, {"Makefile": f"tool: tool.c\n\tcc -o tool tool.c\n{rule}\n\techo\n"})
+    evidence = init.decide(tmp_path).detection.evidence
+    assert not [e for e in evidence if "has no install target" in e], evidence
+
+
 def test_autotools_name_and_version_come_from_ac_init(tmp_path: Path) -> None:
     tree(tmp_path, {"configure.ac": "AC_INIT([tinytool], [2.1.3], [bugs@example.org])\n", "configure": "#!/bin/sh\n"})
     decision = init.decide(tmp_path)
