@@ -10,7 +10,9 @@ one line and its documented exit code. Never an exit-0 image that does not start
 - goexamples: golang/example (a root module with unvendored requirements, and
   `hello/`, a module of its own built with plain `go build`), in shell mode;
 - tinyz: zlib (its own configure, a shared library with a versioned file name,
-  a test program linked against it by path with no RUNPATH), in shell mode.
+  a test program linked against it by path with no RUNPATH), in shell mode;
+- tinylz: lz4 (the library in lib/, the program in programs/, an install rule
+  shared with uninstall that runs make in both), with the `c` builder.
 """
 
 from __future__ import annotations
@@ -219,3 +221,31 @@ def test_zlib_shaped_library_and_its_test_program(tmp_path: Path) -> None:
     assert ("proof:       passed: entrypoint tinyz-1.3.1/bin/tinyzsh; 2 ELF files checked, 2 libraries resolved "
             "inside the image") in text.splitlines()
     assert "tests:       1 passed ([test], run in the image)" in text.splitlines()
+
+
+# -- lz4 --------------------------------------------------------------------------
+
+TINYLZ_TEST = """[[test]]
+name = "round trip"
+args = ["-b"]
+stdout = "^round trip ok: 100000 -> [0-9]+ bytes$"
+"""
+
+
+def test_lz4_shaped_tree_whose_install_runs_make_in_subdirectories(tmp_path: Path) -> None:
+    """init finds the program in programs/Makefile (the install rule runs make there), not the
+    first goal; the image runs it on both targets, and holds neither the static library nor a
+    compiler."""
+    root = copy("tinylz", tmp_path)
+    init(root)
+    project = config.load(root)
+    assert (project.package.builder, project.package.program) == ("c", "tinylz")
+    add(root, TINYLZ_TEST)
+    for target in TARGETS:
+        result = nixbuild("image", "-t", target, "--json", "-C", str(root))
+        assert result.returncode == 0, result.stderr
+        report = result.json()
+        assert report["proof"]["passed"] is True and [t["passed"] for t in report["tests"]] == [True]
+        out = run_image(Path(report["image"]), tmp_path / f"run-{target}", ["-b"], target=target)
+        assert out.startswith("round trip ok: 100000 -> ")
+        assert not [p for p in report["store_paths"] if p["path"].endswith(("-dev", "-gcc-host", "-binutils"))]
