@@ -98,6 +98,13 @@ _MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 _INSTALLS_BIN = re.compile(
     r"(?:\$[({](?:DESTDIR|PREFIX|prefix|BINDIR|bindir|exec_prefix)[)}])+(?:/bin)?/([A-Za-z0-9._+-]+)"
     r"(?:\$[({][A-Za-z_]*EXE?[A-Za-z_]*[)}])?\s*$")
+# An install recipe whose destination is the bin directory itself: `install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin`
+# (nnn's shape); the program is the operand before it.
+_INSTALLS_INTO_BIN = re.compile(
+    r"^\t.*?(?:\binstall\b|\$[({]INSTALL(?:_PROGRAM)?[)}]|\bcp\b)(?P<args>.*?)\s+"
+    r"(?:\$[({](?:DESTDIR|PREFIX|prefix|exec_prefix)[)}])+/bin/?\s*$|"
+    r"^\t.*?(?:\binstall\b|\$[({]INSTALL(?:_PROGRAM)?[)}]|\bcp\b)(?P<args2>.*?)\s+"
+    r"(?:\$[({]DESTDIR[)}])?\$[({](?:BINDIR|bindir)[)}]/?\s*$")
 # A rule one of whose targets is install ("install:", "install uninstall:").
 _HAS_INSTALL = re.compile(r"^(?:[^\s:#=]+[ \t]+)*install(?:[ \t]+[^\s:#=]+)*[ \t]*::?(?!=)", re.MULTILINE)
 # A recipe line that runs make in a subdirectory: $(MAKE) -C DIR …, cd DIR && $(MAKE) …
@@ -143,10 +150,11 @@ def detect(root: Path) -> Detection | None:
         text = _read(makefile)
         lines = text.splitlines()
         evidence.append(f"{makefile.name}: built with make, installed with make install PREFIX=$out")
+        variables = {m.group(1): m.group(2) for m in map(_ASSIGN.match, lines) if m}
         for number, line in enumerate(lines, start=1):
-            found_bin = _INSTALLS_BIN.search(line) if line.startswith("\t") else None
-            if found_bin:
-                program = found_bin.group(1)
+            found = _installed_program(line, variables)
+            if found:
+                program = found
                 evidence.append(f"{makefile.name}:{number}: installs bin/{program}")
                 break
         if program is None:
@@ -173,6 +181,27 @@ def detect(root: Path) -> Detection | None:
                      package=package)
 
 
+def _installed_program(line: str, variables: dict[str, str]) -> str | None:
+    """The program a recipe line installs into bin/: the name at the end of its destination
+    (``$(PREFIX)/bin/NAME``), or, when the destination is the bin directory itself, the file
+    operand before it (``install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin``, ``BIN = nnn``).
+    Creating the directory (``install -d``) installs nothing."""
+    if not line.startswith("\t") or re.search(r"\s-[A-Za-z]*d\b", line):
+        return None
+    found_bin = _INSTALLS_BIN.search(line)
+    if found_bin and found_bin.group(1) != "bin":
+        return found_bin.group(1)
+    into = _INSTALLS_INTO_BIN.match(line)
+    if into is None:
+        return None
+    operands = [w for w in (into.group("args") or into.group("args2") or "").split() if not w.startswith("-")]
+    if not operands or operands[-1] in ("0755", "755", "0555", "555"):
+        return None
+    name = re.sub(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]", lambda v: variables.get(v.group(1), "\0"), operands[-1])
+    name = name.rsplit("/", 1)[-1]
+    return name if re.fullmatch(r"[A-Za-z0-9._+-]+", name) else None
+
+
 def _installed_by_sub_make(root: Path, makefile: Path, lines: list[str], evidence: list[str]) -> str | None:
     """The program the install rule's sub-makes put in bin/ (lz4's shape: ``install:`` runs
     ``$(MAKE) -C $(PRGDIR) $@``, and programs/Makefile installs ``$(DESTDIR)$(bindir)/lz4``)."""
@@ -192,13 +221,15 @@ def _installed_by_sub_make(root: Path, makefile: Path, lines: list[str], evidenc
         sub = next((root / directory / n for n in _MAKEFILES if (root / directory / n).is_file()), None)
         if sub is None:
             continue
-        for sub_number, sub_line in enumerate(_read(sub).splitlines(), start=1):
-            found_bin = _INSTALLS_BIN.search(sub_line) if sub_line.startswith("\t") else None
-            if found_bin:
+        sub_lines = _read(sub).splitlines()
+        sub_variables = {m.group(1): m.group(2) for m in map(_ASSIGN.match, sub_lines) if m}
+        for sub_number, sub_line in enumerate(sub_lines, start=1):
+            installed = _installed_program(sub_line, sub_variables)
+            if installed:
                 shown = sub.relative_to(root).as_posix()
-                evidence.append(f"{shown}:{sub_number}: installs bin/{found_bin.group(1)} "
+                evidence.append(f"{shown}:{sub_number}: installs bin/{installed} "
                                 f"({makefile.name}:{number}: install runs make in {directory})")
-                return found_bin.group(1)
+                return installed
     return None
 
 

@@ -12,7 +12,10 @@ one line and its documented exit code. Never an exit-0 image that does not start
 - tinyz: zlib (its own configure, a shared library with a versioned file name,
   a test program linked against it by path with no RUNPATH), in shell mode;
 - tinylz: lz4 (the library in lib/, the program in programs/, an install rule
-  shared with uninstall that runs make in both), with the `c` builder.
+  shared with uninstall that runs make in both), with the `c` builder;
+- widecurses: nnn (ncursesw found through `$(shell $(PKG_CONFIG) …)` with a
+  plain `-lncurses` fallback that lacks the wide-character functions, the
+  program installed into the bin directory by name), with the `c` builder.
 """
 
 from __future__ import annotations
@@ -249,3 +252,31 @@ def test_lz4_shaped_tree_whose_install_runs_make_in_subdirectories(tmp_path: Pat
         out = run_image(Path(report["image"]), tmp_path / f"run-{target}", ["-b"], target=target)
         assert out.startswith("round trip ok: 100000 -> ")
         assert not [p for p in report["store_paths"] if p["path"].endswith(("-dev", "-gcc-host", "-binutils"))]
+
+
+# -- nnn --------------------------------------------------------------------------
+
+WIDECURSES_TEST = """[[test]]
+name = "wide characters"
+stdout = "^ncurses [0-9.]+: U[+]00E9 bold$"
+"""
+
+
+def test_nnn_shaped_makefile_finds_ncursesw_through_pkg_config(tmp_path: Path) -> None:
+    """init reads the program from `install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin` and the input
+    from -lncurses; the hermetic build has the target's pkg-config, so the Makefile's
+    `$(shell $(PKG_CONFIG) ncursesw)` finds the wide-character library (without it, the
+    fallback -lncurses fails to link); the image runs on both targets."""
+    root = copy("widecurses", tmp_path)
+    init(root)
+    project = config.load(root)
+    assert (project.package.program, project.package.inputs) == ("widecurses", ("ncurses",))
+    add(root, WIDECURSES_TEST)
+    for target in TARGETS:
+        result = nixbuild("image", "-t", target, "--json", "-C", str(root))
+        assert result.returncode == 0, result.stderr
+        report = result.json()
+        assert [t["passed"] for t in report["tests"]] == [True]
+        out = run_image(Path(report["image"]), tmp_path / f"run-{target}", [], target=target)
+        assert out.endswith(": U+00E9 bold\n"), out
+        assert not [p for p in report["store_paths"] if "pkg-config" in p["path"]]  # a build tool only

@@ -33,6 +33,17 @@ def test_the_program_is_what_the_install_recipe_puts_in_bin(tmp_path: Path, reci
     assert "Makefile:4: installs bin/" + program in decision.detection.evidence
 
 
+def test_a_program_installed_into_the_bin_directory_by_name(tmp_path: Path) -> None:
+    """nnn's shape: the directory is made first (`install -d`, not a program), then the file
+    named by a variable is installed into it."""
+    tree(tmp_path, {"Makefile": "BIN = nnn\nall: $(BIN)\ninstall: all\n"
+                                "\t$(INSTALL) -m 0755 -d $(DESTDIR)$(PREFIX)/bin\n"
+                                "\t$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin\n"})
+    decision = init.decide(tmp_path)
+    assert decision.program == "nnn"
+    assert "Makefile:5: installs bin/nnn" in decision.detection.evidence
+
+
 def test_an_executable_suffix_after_the_name_is_not_part_of_it(tmp_path: Path) -> None:
     tree(tmp_path, {"Makefile": "all:\n\techo\ninstall: all\n\t$(INSTALL_PROGRAM) lz4$(EXT) $(DESTDIR)$(bindir)/lz4$(EXT)\n"})
     assert init.decide(tmp_path).program == "lz4"

@@ -11,6 +11,7 @@
 # (docs, …) stays out of the image.
 {
   stdenv,
+  pkg-config,
   inputs ? [ ],
 }:
 stdenv.mkDerivation {
@@ -24,6 +25,9 @@ stdenv.mkDerivation {
   # structured attrs, stdenv splits makeFlags on whitespace).
   __structuredAttrs = true;
   outputs = [ "bin" "lib" "out" ];
+  # pkg-config for the target, as PKG_CONFIG names it (spliced: the build
+  # platform's tool that answers for the target's libraries, the inputs).
+  nativeBuildInputs = [ pkg-config ];
   buildInputs = inputs;
   makeFlags = [
     "CC=${stdenv.cc.targetPrefix}cc"
