@@ -33,7 +33,7 @@ let
   pkgs = real // { callPackage = f: auto: args: args; };
   package = { bin = "/nix/store/b-bin"; out = "/nix/store/b"; outputs = [ "bin" "out" ]; };
   image = import ./image.nix { inherit pkgs package; architecture = "amd64"; };
-  c = import ./package.nix { stdenv = { mkDerivation = a: a; cc.targetPrefix = "x-"; }; };
+  c = import ./package.nix { stdenv = { mkDerivation = a: a; cc.targetPrefix = "x-"; }; pkg-config = null; };
 in {
   inherit (image) env labels cmd workdir entrypoint osRelease;
   structuredAttrs = c.__structuredAttrs;
