@@ -517,6 +517,7 @@ class Nix:
         paths = tuple(line.strip() for line in result.stdout.splitlines() if line.strip())
         moved = [(link, paths[index]) for index, link in sorted(links.items())
                  if not (link.is_symlink() and os.readlink(link) == paths[index])]
+
         def root(link_path: tuple[Path, str]) -> CommandResult:
             return self._run(["nix-store", "--add-root", str(link_path[0]), "--indirect", "--realise", link_path[1]])
 

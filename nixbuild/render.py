@@ -217,7 +217,8 @@ def _render_key(ctx: dict[str, object], jobs: list[tuple[str, str, dict[str, obj
     them: they include each other), and every value they receive."""
     digest = hashlib.sha256(f"{__version__}\n{ctx!r}\n{jobs!r}\n".encode())
     for template in sorted(TEMPLATES.glob("*.j2")):
-        digest.update(f"{template.name}\n{len(template.read_bytes())}\n".encode() + template.read_bytes())
+        source = template.read_bytes()
+        digest.update(f"{template.name}\n{len(source)}\n".encode() + source)
     return digest.hexdigest()
 
 

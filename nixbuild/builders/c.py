@@ -150,7 +150,7 @@ def detect(root: Path) -> Detection | None:
         text = _read(makefile)
         lines = text.splitlines()
         evidence.append(f"{makefile.name}: built with make, installed with make install PREFIX=$out")
-        variables = {m.group(1): m.group(2) for m in map(_ASSIGN.match, lines) if m}
+        variables = _variables(lines)
         for number, line in enumerate(lines, start=1):
             found = _installed_program(line, variables)
             if found:
@@ -158,7 +158,7 @@ def detect(root: Path) -> Detection | None:
                 evidence.append(f"{makefile.name}:{number}: installs bin/{program}")
                 break
         if program is None:
-            program = _installed_by_sub_make(root, makefile, lines, evidence)
+            program = _installed_by_sub_make(root, makefile, lines, variables, evidence)
         # With configure, the Makefile is generated from Makefile.in (or automake's Makefile.am).
         template = root / "Makefile.in"
         generated = configure.is_file()
@@ -197,15 +197,33 @@ def _installed_program(line: str, variables: dict[str, str]) -> str | None:
     operands = [w for w in (into.group("args") or into.group("args2") or "").split() if not w.startswith("-")]
     if not operands or operands[-1] in ("0755", "755", "0555", "555"):
         return None
-    name = re.sub(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]", lambda v: variables.get(v.group(1), "\0"), operands[-1])
-    name = name.rsplit("/", 1)[-1]
+    name = _expanded(operands[-1], variables)
+    name = name.rsplit("/", 1)[-1] if name is not None else ""
     return name if re.fullmatch(r"[A-Za-z0-9._+-]+", name) else None
 
 
-def _installed_by_sub_make(root: Path, makefile: Path, lines: list[str], evidence: list[str]) -> str | None:
+def _variables(lines: list[str]) -> dict[str, str]:
+    """A Makefile's simple one-word assignments (``BIN = nnn``, ``PRGDIR ?= programs``)."""
+    return {m.group(1): m.group(2) for m in map(_ASSIGN.match, lines) if m}
+
+
+def _expanded(text: str, variables: dict[str, str]) -> str | None:
+    """``text`` with its ``$(VAR)`` references replaced; None when one names no known variable."""
+    unknown = False
+
+    def value(ref: re.Match[str]) -> str:
+        nonlocal unknown
+        unknown = unknown or ref.group(1) not in variables
+        return variables.get(ref.group(1), "")
+
+    result = re.sub(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]", value, text)
+    return None if unknown else result
+
+
+def _installed_by_sub_make(root: Path, makefile: Path, lines: list[str], variables: dict[str, str],
+                           evidence: list[str]) -> str | None:
     """The program the install rule's sub-makes put in bin/ (lz4's shape: ``install:`` runs
     ``$(MAKE) -C $(PRGDIR) $@``, and programs/Makefile installs ``$(DESTDIR)$(bindir)/lz4``)."""
-    variables = {m.group(1): m.group(2) for m in map(_ASSIGN.match, lines) if m}
     in_install = False
     for number, line in enumerate(lines, start=1):
         if not line.startswith("\t"):
@@ -214,15 +232,14 @@ def _installed_by_sub_make(root: Path, makefile: Path, lines: list[str], evidenc
         found = _SUB_MAKE.search(line) if in_install else None
         if found is None:
             continue
-        directory = re.sub(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]", lambda v: variables.get(v.group(1), "\0"),
-                           found.group(1) or found.group(2))
-        if "\0" in directory or "$" in directory or directory.startswith("/") or ".." in directory.split("/"):
+        directory = _expanded(found.group(1) or found.group(2), variables)
+        if directory is None or "$" in directory or directory.startswith("/") or ".." in directory.split("/"):
             continue
         sub = next((root / directory / n for n in _MAKEFILES if (root / directory / n).is_file()), None)
         if sub is None:
             continue
         sub_lines = _read(sub).splitlines()
-        sub_variables = {m.group(1): m.group(2) for m in map(_ASSIGN.match, sub_lines) if m}
+        sub_variables = _variables(sub_lines)
         for sub_number, sub_line in enumerate(sub_lines, start=1):
             installed = _installed_program(sub_line, sub_variables)
             if installed:
