@@ -86,10 +86,10 @@ def read(project: Project, target: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get("version") == VERSION else None
 
 
-def known_sizes(project: Project, target: str) -> dict[str, int]:
-    """The NAR size of every store path of the recorded image (a store path's contents never
-    change, so an image that keeps most of its paths asks Nix only for the new ones)."""
-    data = read(project, target)
+def known_sizes(data: dict[str, Any] | None) -> dict[str, int]:
+    """The NAR size of every store path of the recorded image ``data`` (``read``; a store
+    path's contents never change, so an image that keeps most of its paths asks Nix only for
+    the new ones)."""
     try:
         return {p["path"]: p["size"] for p in data["outcome"]["store_paths"]  # type: ignore[index]
                 if isinstance(p["path"], str) and isinstance(p["size"], int)}
@@ -101,10 +101,11 @@ def remove(project: Project, target: str) -> None:
     path(project, target).unlink(missing_ok=True)
 
 
-def current(project: Project, target: str, conf: str, *, check: bool) -> ImageOutcome | None:
+def current(project: Project, target: str, conf: str, *, check: bool,
+            data: dict[str, Any] | None) -> ImageOutcome | None:
     """The recorded outcome when the image of ``conf`` is the one nixbuild-result holds, intact,
-    and was checked as asked now (``check``: the closure proof, and the [test] table as it is)."""
-    data = read(project, target)
+    and was checked as asked now (``check``: the closure proof, and the [test] table as it is);
+    ``data``: the record, as ``read`` returns it."""
     if data is None or data.get("conf") != conf:
         return None
     if check and data.get("checks") != record.dump(_checks(project, True)):

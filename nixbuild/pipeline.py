@@ -231,11 +231,13 @@ def image(
 
             assembled = layers_mod.from_archive(Path(built.out_paths[0]))
             script, conf, outputs = None, None, None
+            recorded = imagerecord.read(project, target)
         else:
             inputs = build_stream_inputs(project, nix, plan, "image", outputs=check,
                                          meanwhile=lambda: _preload(_RECORD_MODULES))
             script, conf, outputs = inputs.script, inputs.conf, inputs.outputs
-            done = imagerecord.current(project, target, conf, check=check)
+            recorded = imagerecord.read(project, target)
+            done = imagerecord.current(project, target, conf, check=check, data=recorded)
             if done is not None:
                 return _unchanged(project, done, archive=archive)
             from nixbuild import layers as layers_mod
@@ -258,7 +260,7 @@ def image(
         raise (missing_library_error(builder.FIXUP_OUTPUT, exc) or pkgset.explained(project, nix, plan, exc)) from None
     archive_file = _archive(project, target, assembled, archive)
     fixed = read_fixup(project, nix, plan, builder.FIXUP_OUTPUT) if builder.FIXUP_OUTPUT else None
-    sizes = imagerecord.known_sizes(project, target)
+    sizes = imagerecord.known_sizes(recorded)
     sizes.update(nix.sizes([p for p in info.store_paths if p not in sizes]))
     store_paths = tuple(StorePath(p, sizes[p]) for p in info.store_paths)
     debug_file = debug_archive = None
@@ -432,7 +434,8 @@ def existing_image(project: Project, nix: Nix, target: str) -> Path | None:
     the project builds now, else None; nothing is built: the conf the project evaluates to is
     the one its record names (imagerecord.current), and the layout is intact."""
     try:
-        if imagerecord.read(project, target) is None:
+        recorded = imagerecord.read(project, target)
+        if recorded is None:
             return None
         generate(project)
         plan = plan_target(nix, target)
@@ -441,7 +444,7 @@ def existing_image(project: Project, nix: Nix, target: str) -> Path | None:
         expected = nix.eval_json(_generated(project), "image.conf.outPath", argstrs=argstrs(plan))
     except (NixbuildError, OSError):
         return None
-    outcome = imagerecord.current(project, target, expected, check=False)
+    outcome = imagerecord.current(project, target, expected, check=False, data=recorded)
     return outcome.file if outcome is not None else None
 
 
