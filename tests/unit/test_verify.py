@@ -113,8 +113,11 @@ def test_store_output_trees_compare_content_mode_and_links(tmp_path: Path) -> No
         (root / "bin" / "stamp").write_text(stamp)
         os.symlink(target, root / "bin" / "link")
     (tmp_path / "out.check" / "bin" / "hello").chmod(0o700)
+    for path in sorted(tmp_path.rglob("*"), reverse=True):  # the store's mtime, so that only what differs differs
+        os.utime(path, (1, 1), follow_symlinks=False)
+    os.utime(tmp_path / "out.check" / "bin" / "stamp", (2, 2))
     diffs = {d.path: d.fields for d in diff_entries(tree_entries(tmp_path / "out"), tree_entries(tmp_path / "out.check"))}
-    assert diffs == {"bin/hello": ("mode",), "bin/link": ("link",), "bin/stamp": ("content",)}
+    assert diffs == {"bin/hello": ("mode",), "bin/link": ("link",), "bin/stamp": ("content", "mtime")}
 
 
 def test_config_differences_name_json_paths() -> None:
