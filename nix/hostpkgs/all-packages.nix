@@ -144,6 +144,39 @@ lib.genAttrs libraryNames (n: libraries.importLibrary n)
     rustPlatform
     ;
   cmake = callPackage ./pkgs/cmake.nix { };
+  # The autotools, for trees that ship configure.ac but no configure: the
+  # host's programs (they run on the build machine, the same in every set),
+  # and nixpkgs' autoreconfHook over them. Debian installs aclocal and
+  # automake as alternatives links into /etc, which the sandbox does not
+  # show: the versioned programs are linked. libtool: libtoolize (Debian's
+  # libtool; the `libtool` script a project uses is the one its configure
+  # writes).
+  autoconf = boot.hostTool "autoconf" "autoconf" (lib.genAttrs [
+    "autoconf"
+    "autoheader"
+    "autom4te"
+    "autoreconf"
+    "autoscan"
+    "autoupdate"
+    "ifnames"
+  ] (n: n)) { meta.mainProgram = "autoconf"; };
+  automake = boot.hostTool "automake" "automake" {
+    automake = "automake-1.16";
+    aclocal = "aclocal-1.16";
+    "automake-1.16" = "automake-1.16";
+    "aclocal-1.16" = "aclocal-1.16";
+  } { meta.mainProgram = "automake"; };
+  libtool = boot.hostTool "libtool" "libtool" (lib.genAttrs [ "libtoolize" ] (n: n)) { meta.mainProgram = "libtoolize"; };
+  gettext = boot.hostTool "gettext" "gettext autopoint" (lib.genAttrs [
+    "autopoint"
+    "gettextize"
+    "msgfmt"
+    "msgmerge"
+    "msgcat"
+    "xgettext"
+  ] (n: n)) { };
+  makeSetupHook = callPackage ./build-support/make-setup-hook.nix { };
+  autoreconfHook = callPackage ./build-support/autoreconf { };
   qemu-user = callPackage ./qemu-user.nix { };
   # Debian's SysV-IPC fakeroot (/usr/bin/fakeroot is an alternatives link into
   # /etc, which the sandbox does not show), with util-linux's getopt that its

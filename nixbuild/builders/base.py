@@ -87,10 +87,13 @@ def inputs_expr(pkg: Package, indent: int = 0) -> str:
 
 def derivation_outputs(pkg: Package) -> list[str]:
     """The outputs of a make-style derivation (c, cmake): the configured ones first, then
-    `lib` and `out`. `lib` is always there, as in nixpkgs' packages that install shared
-    libraries: with the libraries in `out`, a program in `bin` refers to `out`, while `out`
-    (stdenv's propagating output when there is no `dev`) refers to `bin`: a cycle Nix refuses."""
-    return list(dict.fromkeys([*pkg.outputs, "lib", "out"]))
+    `dev`, `lib` and `out`, as in nixpkgs' packages with a `bin` output. `dev` (headers,
+    .pc files; never imaged) is the output stdenv makes propagate the others: without it,
+    `out` does, and `out` refers to `bin` — so a program that refers to `out` (a configure
+    build's SYSCONFDIR or DATADIR compiled in, or shared libraries left in `out`) makes a
+    cycle Nix refuses. `lib` holds the shared libraries, so that a program needs `out` only
+    when it refers to it."""
+    return list(dict.fromkeys([*pkg.outputs, "dev", "lib", "out"]))
 
 
 # -- what every hermetic builder (all of the build in nix-build) offers -----------------

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 NAME = "c"
 SCHEMA = {"make-flags": "string list", "install-flags": "string list", "make-target": "string",
-          "install": "string list"}
+          "install": "string list", "autoreconf": "boolean"}
 KEYS = frozenset(SCHEMA)
 DEFAULT_OUTPUTS = ("bin",)
 TEMPLATE = "package-c.nix.j2"
@@ -40,6 +40,7 @@ class Options:
     install_flags: tuple[str, ...] = ()  # make install only (installFlags)
     make_target: str | None = None  # the build's target instead of the Makefile's first (buildFlags)
     install: tuple[str, ...] = ()  # build-tree files installed instead of `make install` (no install target)
+    autoreconf: bool = False  # autoreconfHook: configure is generated from configure.ac before it runs
 
 
 def options(r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ...]) -> Options:
@@ -66,8 +67,26 @@ def options(r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ..
     if install and install_flags:
         raise r.error((s, "install-flags"), "has no effect with [package] install (make install is not run)",
                       hint="remove install-flags, or remove install to run make install")
+    autoreconf = r.get(s, table, "autoreconf", bool)
+    src = root / str(table.get("src", "."))  # already checked: a directory inside the project
+    if autoreconf is None:
+        autoreconf = needs_autoreconf(src)
+    elif autoreconf and _autoconf_input(src) is None:
+        raise r.error((s, "autoreconf"), "the source has no configure.ac (or configure.in) to generate configure from",
+                      hint="remove autoreconf, or run it in the directory of configure.ac")
     return Options(make_flags=tuple(make_flags), install_flags=tuple(install_flags), make_target=make_target,
-                   install=tuple(install))
+                   install=tuple(install), autoreconf=autoreconf)
+
+
+def _autoconf_input(root: Path) -> Path | None:
+    return next((root / n for n in _AUTOCONF_INPUTS if (root / n).is_file()), None)
+
+
+def needs_autoreconf(root: Path) -> bool:
+    """A tree with configure.ac (or configure.in) but no configure — a checkout, where the
+    release tarball would ship the generated script — is built as nixpkgs builds one: with
+    autoreconfHook, which runs ``autoreconf --install --force`` before configure."""
+    return _autoconf_input(root) is not None and not (root / "configure").is_file()
 
 
 def package_args(pkg: Package) -> str:
@@ -84,8 +103,9 @@ def render_context(project: Project) -> dict[str, object]:
         "make_flags": list(pkg.options.make_flags),
         "install_flags": list(pkg.options.install_flags),
         "build_flags": [pkg.options.make_target] if pkg.options.make_target else [],
-        "move_outputs": [o for o in drv_outputs if o != "out"],
+        "move_outputs": [o for o in drv_outputs if o not in ("out", "dev")],  # dev: stdenv's own moves
         "install_files": list(pkg.options.install),
+        "autoreconf": pkg.options.autoreconf,
     }
 
 
@@ -93,6 +113,13 @@ def render_context(project: Project) -> dict[str, object]:
 # -- nixbuild init ---------------------------------------------------------------
 
 _MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
+_AUTOCONF_INPUTS = ("configure.ac", "configure.in")
+_AUTOMAKE_PROGRAMS = re.compile(r"^(bin|sbin)_PROGRAMS\s*\+?=\s*([A-Za-z0-9._+-]+?)(?:\$[({]EXEEXT[)}])?(?:\s|$)")
+# PKG_CHECK_MODULES([VAR], [mod >= 1 mod2]) (its second argument), AC_CHECK_LIB([z], …) (its first),
+# AC_SEARCH_LIBS([function], [ncursesw ncurses]) (its second).
+_AC_LIB_CHECK = re.compile(r"\b(PKG_CHECK_MODULES)\(\s*\[?[^],]*\]?\s*,\s*\[?([^])]*)\]?"
+                           r"|\b(AC_CHECK_LIB)\(\s*\[?([A-Za-z0-9_+]+)\]?"
+                           r"|\b(AC_SEARCH_LIBS)\(\s*\[?[^],]*\]?\s*,\s*\[?([^])]*)\]?")
 # An install recipe's destination in bin/: $(PREFIX)/bin/NAME, $(DESTDIR)$(bindir)/NAME, …, also with an
 # executable suffix variable after the name ($(DESTDIR)$(bindir)/lz4$(EXT), $(EXEEXT)).
 _INSTALLS_BIN = re.compile(
@@ -112,6 +139,7 @@ _SUB_MAKE = re.compile(r"\$[({]MAKE[)}]\s+(?:.*\s)?-C\s*(\S+)|\bcd\s+(\S+)\s*&&\
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(\S+)\s*$")
 _RULE = re.compile(r"^([A-Za-z0-9_.+/$(){}-]+)\s*::?(?!=)")  # a rule's first target (not :=, ::=)
 _LINK_LIB = re.compile(r"(?<![\w-])-l([A-Za-z0-9_+]+)")
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._-]*\Z")  # a name or version written out, not an m4 expression
 _AC_INIT = re.compile(r"AC_INIT\(\s*\[?([^],)]+?)\]?\s*,\s*\[?([^],)]+?)\]?\s*[,)]")
 _PACKAGE_VAR = re.compile(r"^PACKAGE_(NAME|VERSION)='([^']*)'", re.MULTILINE)
 
@@ -129,34 +157,52 @@ def detect(root: Path) -> Detection | None:
     stdenv runs ``configure --prefix=$out`` when there is one, then make and make install."""
     makefile = next((root / n for n in _MAKEFILES if (root / n).is_file()), None)
     configure = root / "configure"
-    if makefile is None and not configure.is_file():
+    ac = _autoconf_input(root)
+    if makefile is None and not configure.is_file() and ac is None:
         return None
     evidence: list[str] = []
     name = version = program = None
-    if configure.is_file():
-        evidence.append("configure: an autotools configure script (stdenv runs it with --prefix=$out)")
-        ac = root / "configure.ac"
-        found = _AC_INIT.search(_read(ac)) if ac.is_file() else None
+    package: dict[str, Any] = {"outputs": list(DEFAULT_OUTPUTS)}
+    if configure.is_file() or ac is not None:
+        if configure.is_file():
+            evidence.append("configure: an autotools configure script (stdenv runs it with --prefix=$out)")
+        else:
+            evidence.append(f"{ac.name}: an autotools project without configure (autoreconfHook generates it, "  # type: ignore[union-attr]
+                            "then stdenv runs it with --prefix=$out)")
+        ac_text = _read(ac) if ac is not None else ""
+        found = _AC_INIT.search(ac_text)
         if found:
             name, version = found.group(1).strip(), found.group(2).strip()
-            evidence.append(f"configure.ac: AC_INIT({name}, {version})")
-        else:
+            name = name if _PLAIN.match(name) else None
+            if _PLAIN.match(version):
+                evidence.append(f"{ac.name}: AC_INIT({name}, {version})")  # type: ignore[union-attr]
+            else:
+                evidence.append(f"{ac.name}: AC_INIT({name}, …): its version is computed by m4: edit version")  # type: ignore[union-attr]
+                version = None
+        if ac is not None:
+            checks = autoconf_inputs(ac_text)
+            for number, what, attr in checks:
+                evidence.append(f"{ac.name}:{number}: {what}: inputs = [\"{attr}\"] (the package set's {attr})")
+            if checks:
+                package["inputs"] = list(dict.fromkeys(attr for _, _, attr in checks))
+        program = _automake_program(root, evidence)
+        if not found:
             found_vars = dict(_PACKAGE_VAR.findall(_read(configure)))
             name, version = found_vars.get("NAME") or None, found_vars.get("VERSION") or None
             if name or version:
                 evidence.append(f"configure: PACKAGE_NAME={name!r} PACKAGE_VERSION={version!r}")
-    package: dict[str, Any] = {"outputs": list(DEFAULT_OUTPUTS)}
     if makefile is not None:
         text = _read(makefile)
         lines = text.splitlines()
         evidence.append(f"{makefile.name}: built with make, installed with make install PREFIX=$out")
         variables = _variables(lines)
         for number, line in enumerate(lines, start=1):
-            found = _installed_program(line, variables)
-            if found:
-                program = found
-                evidence.append(f"{makefile.name}:{number}: installs bin/{program}")
+            if program is not None:
                 break
+            installed = _installed_program(line, variables)
+            if installed:
+                program = installed
+                evidence.append(f"{makefile.name}:{number}: installs bin/{program}")
         if program is None:
             program = _installed_by_sub_make(root, makefile, lines, variables, evidence)
         # With configure, the Makefile is generated from Makefile.in (or automake's Makefile.am).
@@ -172,11 +218,11 @@ def detect(root: Path) -> Detection | None:
             else:
                 evidence.append(f"{makefile.name}: has no install target: the program is installed as bin/<program> "
                                 "if the build makes it (set program), or add an install target")
-        inputs = link_inputs(lines)
+        inputs = [i for i in link_inputs(lines) if i[2] not in package.get("inputs", ())]
         for number, flag, attr in inputs:
             evidence.append(f"{makefile.name}:{number}: links {flag}: inputs = [\"{attr}\"] (the package set's {attr})")
         if inputs:
-            package["inputs"] = list(dict.fromkeys(attr for _, _, attr in inputs))
+            package["inputs"] = list(dict.fromkeys([*package.get("inputs", ()), *(attr for _, _, attr in inputs)]))
     return Detection(builder=NAME, name=name, version=version, program=program, evidence=tuple(evidence),
                      package=package)
 
@@ -248,6 +294,44 @@ def _installed_by_sub_make(root: Path, makefile: Path, lines: list[str], variabl
                                 f"({makefile.name}:{number}: install runs make in {directory})")
                 return installed
     return None
+
+
+def _automake_program(root: Path, evidence: list[str]) -> str | None:
+    """The first program automake installs in bin/ (``bin_PROGRAMS = htop``), read from
+    Makefile.am, or from the Makefile.in a release generated from it."""
+    for template in (root / "Makefile.am", root / "Makefile.in"):
+        for number, line in enumerate(_read(template).splitlines(), start=1):
+            found = _AUTOMAKE_PROGRAMS.match(line)
+            if found:
+                evidence.append(f"{template.name}:{number}: {found.group(1)}_PROGRAMS: installs {found.group(1)}/{found.group(2)}")
+                return found.group(2)
+    return None
+
+
+def autoconf_inputs(text: str) -> list[tuple[int, str, str]]:
+    """(line, what configure.ac checks, package-set attribute) for each library configure.ac
+    looks for that a package-set input provides: ``PKG_CHECK_MODULES([X], [ncursesw >= 6])``
+    → ``ncurses``, ``AC_CHECK_LIB([z], …)`` or ``AC_SEARCH_LIBS([f], [ncursesw ncurses])`` →
+    the first library of the list the package set has."""
+    found: list[tuple[int, str, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith(("dnl", "#")):
+            continue
+        for match in _AC_LIB_CHECK.finditer(line):
+            macro, args = [g for g in match.groups() if g is not None][:2]
+            if macro == "PKG_CHECK_MODULES":
+                names = [w for w in re.split(r"[\s,]+", args) if re.match(r"[A-Za-z]", w)]
+                pairs = [(f"pkg-config module {n}", providers.of_pkg_config_module(n)) for n in names]
+            else:
+                names = args.split()
+                pairs = [(f"{macro} -l{n}", None if n in providers.LIBC else providers.of_link_name(n)) for n in names]
+            for what, attr in pairs:
+                if attr is not None:
+                    if all(attr != a for _, _, a in found):
+                        found.append((number, what, attr))
+                    if macro != "PKG_CHECK_MODULES":
+                        break  # AC_SEARCH_LIBS: the first one found is linked
+    return found
 
 
 def default_goal(lines: list[str]) -> tuple[int, str] | None:

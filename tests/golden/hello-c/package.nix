@@ -24,7 +24,7 @@ stdenv.mkDerivation {
   # Each list element reaches make as one argument, spaces and all (without
   # structured attrs, stdenv splits makeFlags on whitespace).
   __structuredAttrs = true;
-  outputs = [ "bin" "lib" "out" ];
+  outputs = [ "bin" "dev" "lib" "out" ];
   # pkg-config for the target, as PKG_CONFIG names it (spliced: the build
   # platform's tool that answers for the target's libraries, the inputs).
   nativeBuildInputs = [ pkg-config ];

@@ -18,7 +18,7 @@ stdenv.mkDerivation {
     root = ../.;
     name = "hello-cmake-1.0.0-source";
   };
-  outputs = [ "bin" "lib" "out" ];
+  outputs = [ "bin" "lib" "dev" "out" ];
   nativeBuildInputs = [ cmake ];
   buildInputs = inputs;
   # Each cmakeFlags element reaches cmake as one argument, spaces included
