@@ -30,8 +30,10 @@ APT_PACKAGES=(
   libssl-dev zlib1g-dev openssl fakeroot dash zsh pkgconf python3-pyelftools
   podman runc docker-registry openssh-server
   golang-go rustc cargo
-  # the tests' autotools project generates its configure as a release would ship it
-  autoconf automake
+  # hostpkgs' autoconf, automake, libtool (libtoolize, m4) and gettext (autopoint):
+  # autoreconfHook, for checkouts without configure; the tests' autotools project
+  # also generates its configure as a release would ship it
+  autoconf automake libtool autopoint m4
 )
 # Foreign Debian architectures (multiarch: their libraries install beside the
 # host's) and what nixbuild needs from them: Rust's standard library for

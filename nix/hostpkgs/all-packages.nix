@@ -166,7 +166,17 @@ lib.genAttrs libraryNames (n: libraries.importLibrary n)
     "automake-1.16" = "automake-1.16";
     "aclocal-1.16" = "aclocal-1.16";
   } { meta.mainProgram = "automake"; };
-  libtool = boot.hostTool "libtool" "libtool" (lib.genAttrs [ "libtoolize" ] (n: n)) { meta.mainProgram = "libtoolize"; };
+  # libtool propagates m4, as nixpkgs' does (libtoolize runs it).
+  m4 = boot.hostTool "m4" "m4" { m4 = "m4"; } { meta.mainProgram = "m4"; };
+  libtool = (boot.hostTool "libtool" "libtool" { libtoolize = "libtoolize"; } { meta.mainProgram = "libtoolize"; })
+  .overrideAttrs
+    (old: {
+      propagated = [ final.m4 ];
+      buildCommand = old.buildCommand + ''
+        mkdir -p "$out/nix-support"
+        printf '%s' "$propagated" >"$out/nix-support/propagated-build-inputs"
+      '';
+    });
   gettext = boot.hostTool "gettext" "gettext autopoint" (lib.genAttrs [
     "autopoint"
     "gettextize"

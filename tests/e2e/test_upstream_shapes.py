@@ -15,7 +15,10 @@ one line and its documented exit code. Never an exit-0 image that does not start
   shared with uninstall that runs make in both), with the `c` builder;
 - widecurses: nnn (ncursesw found through `$(shell $(PKG_CONFIG) …)` with a
   plain `-lncurses` fallback that lacks the wide-character functions, the
-  program installed into the bin directory by name), with the `c` builder.
+  program installed into the bin directory by name), with the `c` builder;
+- tinytop: htop from git (configure.ac, Makefile.am and m4/ but no configure;
+  ncursesw through PKG_CHECK_MODULES; SYSCONFDIR compiled into the program; a
+  libtool shared library of its own), with the `c` builder.
 """
 
 from __future__ import annotations
@@ -280,3 +283,36 @@ def test_nnn_shaped_makefile_finds_ncursesw_through_pkg_config(tmp_path: Path) -
         out = run_image(Path(report["image"]), tmp_path / f"run-{target}", [], target=target)
         assert out.endswith(": U+00E9 bold\n"), out
         assert not [p for p in report["store_paths"] if "pkg-config" in p["path"]]  # a build tool only
+
+
+# -- htop ---------------------------------------------------------------------------
+
+TINYTOP_TEST = """[[test]]
+name = "meter"
+stdout = "^tinytop 3[.]4[.]1: cpu \\\\[#####-----\\\\] 50% U[+]2588 bold$"
+"""
+
+
+def test_htop_shaped_checkout_is_autoreconfed_and_its_program_reads_its_sysconfdir(tmp_path: Path) -> None:
+    """A checkout with configure.ac but no configure: init names the program (bin_PROGRAMS), the
+    version (AC_INIT) and ncurses (PKG_CHECK_MODULES); the build runs autoreconf (libtoolize, the
+    project's m4/) before configure; the program refers to `out` (its SYSCONFDIR), which is no
+    cycle with `bin`; it reads its rc file from there and draws with its own libmeter (`lib`)."""
+    root = copy("tinytop", tmp_path)
+    assert not (root / "configure").exists()
+    init(root)
+    project = config.load(root)
+    assert (project.package.builder, project.package.program, project.package.version) == ("c", "tinytop", "3.4.1")
+    assert project.package.inputs == ("ncurses",) and project.package.options.autoreconf
+    add(root, TINYTOP_TEST)
+    for target in TARGETS:
+        result = nixbuild("image", "-t", target, "--json", "-C", str(root))
+        assert result.returncode == 0, result.stderr
+        report = result.json()
+        assert report["proof"]["passed"] is True and [t["passed"] for t in report["tests"]] == [True]
+        out = run_image(Path(report["image"]), tmp_path / f"run-{target}", [], target=target)
+        assert out == "tinytop 3.4.1: cpu [#####-----] 50% U+2588 bold\n", out
+        names = {Path(p["path"]).name.split("-", 1)[1] for p in report["store_paths"]}
+        ours = {n.rpartition("3.4.1")[2] for n in names if n.startswith("tinytop-")}  # cross: tinytop-<triple>-3.4.1
+        assert ours == {"-bin", "-lib", ""}  # out: the rc file
+        assert not [n for n in names if n.endswith("-dev") or "autoreconf" in n or "libtool" in n]

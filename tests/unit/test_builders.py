@@ -71,3 +71,40 @@ def test_c_builder_keys_reach_the_package(tmp_path: Path) -> None:
     options = config.load(tmp_path).package.options
     assert (options.make_flags, options.install_flags, options.make_target) == (
         ("CFLAGS=-O2 -g",), ("INSTALL_ROOT=$(out)",), "build")
+
+
+def _c_package_nix(root: Path) -> str:
+    from nixbuild import render
+    return render.plan_files(config.load(root))["package.nix"].decode()
+
+
+def test_a_checkout_with_configure_ac_only_gets_autoreconf_hook(tmp_path: Path) -> None:
+    """configure.ac without configure: autoreconfHook in nativeBuildInputs (and as an argument);
+    once configure is there (a release tree), or with autoreconf = false, the tree is built as it is."""
+    (tmp_path / "nixbuild.toml").write_text('[package]\nname = "a"\n')
+    (tmp_path / "configure.ac").write_text("AC_INIT([a], [1])\n")
+    text = _c_package_nix(tmp_path)
+    assert config.load(tmp_path).package.options.autoreconf
+    assert "  autoreconfHook,\n" in text and "    autoreconfHook\n  ];" in text
+    (tmp_path / "configure").write_text("#!/bin/sh\n")
+    assert "autoreconfHook" not in _c_package_nix(tmp_path)
+    (tmp_path / "nixbuild.toml").write_text('[package]\nname = "a"\nautoreconf = true\n')
+    assert "autoreconfHook" in _c_package_nix(tmp_path)  # forced: a stale configure is generated again
+    (tmp_path / "configure").unlink()
+    (tmp_path / "nixbuild.toml").write_text('[package]\nname = "a"\nautoreconf = false\n')
+    assert "autoreconfHook" not in _c_package_nix(tmp_path)
+
+
+def test_autoreconf_in_src_is_looked_for_in_src(tmp_path: Path) -> None:
+    (tmp_path / "nixbuild.toml").write_text('[package]\nname = "a"\nsrc = "upstream"\n')
+    (tmp_path / "upstream").mkdir()
+    (tmp_path / "upstream" / "configure.in").write_text("AC_INIT(a, 1)\n")
+    assert config.load(tmp_path).package.options.autoreconf
+
+
+def test_autoreconf_without_configure_ac_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "nixbuild.toml").write_text('[package]\nname = "a"\nautoreconf = true\n')
+    with pytest.raises(ConfigError) as info:
+        config.load(tmp_path)
+    assert info.value.message == ("nixbuild.toml:3: package.autoreconf: the source has no configure.ac "
+                                  "(or configure.in) to generate configure from")

@@ -84,6 +84,59 @@ def test_autotools_name_and_version_come_from_ac_init(tmp_path: Path) -> None:
     assert "configure.ac: AC_INIT(tinytool, 2.1.3)" in decision.detection.evidence
 
 
+HTOP_CONFIGURE_AC = """\
+AC_PREREQ([2.69])
+AC_INIT([htop], [m4_join([-],m4_defn([htop_release_version]),m4_defn([htop_git_version]))], [htop@groups.io])
+AM_INIT_AUTOMAKE([-Wall std-options subdir-objects])
+AC_SEARCH_LIBS([clock_gettime], [rt])
+AC_SEARCH_LIBS([keypad], [ncursesw ncurses], [], [AC_MSG_ERROR([no curses])])
+dnl AC_CHECK_LIB([z], [deflate])
+AC_CHECK_LIB([cap], [cap_init])
+"""
+
+
+def test_a_checkout_without_configure_is_an_autoreconf_c_project(tmp_path: Path) -> None:
+    """htop's shape: configure.ac and Makefile.am only. The program is automake's bin_PROGRAMS,
+    the inputs the libraries configure.ac looks for (the first of AC_SEARCH_LIBS' list the package
+    set has; not the C library's, not a dnl comment), the version none when m4 computes it."""
+    tree(tmp_path, {"configure.ac": HTOP_CONFIGURE_AC,
+                    "Makefile.am": "if HTOP_LINUX\nAM_CPPFLAGS = -I$(top_srcdir)/linux\nendif\nbin_PROGRAMS = htop\n"})
+    decision = init.decide(tmp_path)
+    assert (decision.detection.builder, decision.program, decision.name) == ("c", "htop", "htop")
+    assert decision.detection.version is None
+    assert decision.detection.package["inputs"] == ["ncurses", "libcap"]
+    evidence = decision.detection.evidence
+    assert evidence[0].startswith("configure.ac: an autotools project without configure (autoreconfHook")
+    assert "Makefile.am:4: bin_PROGRAMS: installs bin/htop" in evidence
+    assert "configure.ac:5: AC_SEARCH_LIBS -lncursesw: inputs = [\"ncurses\"] (the package set's ncurses)" in evidence
+    init.write(decision)
+    project = config.load(tmp_path)
+    assert project.package.options.autoreconf and project.package.inputs == ("ncurses", "libcap")
+
+
+@pytest.mark.parametrize("modules, inputs", [
+    ("[ncursesw >= 6]", ["ncurses"]),
+    ("[openssl >= 1.1 zlib]", ["openssl", "zlib"]),
+    ("[libevent_core >= 2.0]", ["libevent"]),
+    ("[gtk+-3.0]", []),  # not a library the package-set table knows: no guess
+])
+def test_pkg_check_modules_names_the_inputs(tmp_path: Path, modules: str, inputs: list[str]) -> None:
+    tree(tmp_path, {"configure.ac": f"AC_INIT([t], [1.0])\nPKG_CHECK_MODULES([DEPS], {modules})\n",
+                    "Makefile.am": "bin_PROGRAMS = t\n"})
+    decision = init.decide(tmp_path)
+    assert decision.detection.package.get("inputs", []) == inputs
+
+
+def test_a_release_tree_reads_bin_programs_from_makefile_in(tmp_path: Path) -> None:
+    """A release tarball: configure and Makefile.in (automake's output, with $(EXEEXT))."""
+    tree(tmp_path, {"configure": "#!/bin/sh\nPACKAGE_NAME='tool'\nPACKAGE_VERSION='1.2'\n",
+                    "Makefile.in": "bin_PROGRAMS = tool$(EXEEXT)\ninstall: install-am\n"})
+    decision = init.decide(tmp_path)
+    assert (decision.program, decision.name, decision.version) == ("tool", "tool", "1.2")
+    init.write(decision)
+    project = config.load(tmp_path)
+    assert not project.package.options.autoreconf  # configure is there: it runs as it is
+
 PIGZ_MAKEFILE = """\
 CC=gcc
 CFLAGS=-O3 -Wall

@@ -1,0 +1,3 @@
+#!/bin/sh
+# What a developer runs after a checkout (the release tarball ships configure).
+autoreconf --install --force
