@@ -137,6 +137,8 @@ _HAS_INSTALL = re.compile(r"^(?:[^\s:#=]+[ \t]+)*install(?:[ \t]+[^\s:#=]+)*[ \t
 # A recipe line that runs make in a subdirectory: $(MAKE) -C DIR …, cd DIR && $(MAKE) …
 _SUB_MAKE = re.compile(r"\$[({]MAKE[)}]\s+(?:.*\s)?-C\s*(\S+)|\bcd\s+(\S+)\s*&&\s*\$[({]MAKE[)}]")
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(\S+)\s*$")
+_ASSIGN_ANY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*?)\s*$")  # one line, any value
+_VAR_REF = re.compile(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]")
 _RULE = re.compile(r"^([A-Za-z0-9_.+/$(){}-]+)\s*::?(?!=)")  # a rule's first target (not :=, ::=)
 _LINK_LIB = re.compile(r"(?<![\w-])-l([A-Za-z0-9_+]+)")
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._-]*\Z")  # a name or version written out, not an m4 expression
@@ -336,7 +338,10 @@ def autoconf_inputs(text: str) -> list[tuple[int, str, str]]:
 
 def default_goal(lines: list[str]) -> tuple[int, str] | None:
     """(line, file) that ``make`` with no target builds: the first rule's target (through
-    ``all:``/``default:`` to their first prerequisite), when it names a plain file."""
+    ``all:``/``default:`` to their first prerequisite that is not a library or object: lua's
+    ``all: $(ALL_T)`` with ``ALL_T= $(CORE_T) $(LUA_T)`` builds liblua.a, then lua), when it
+    names a plain file. Variables are expanded from the Makefile's own assignments."""
+    assignments = {m.group(1): m.group(2) for m in map(_ASSIGN_ANY.match, lines) if m}
     for number, line in enumerate(lines, start=1):
         if line.startswith(("\t", "#")):
             continue
@@ -347,12 +352,29 @@ def default_goal(lines: list[str]) -> tuple[int, str] | None:
         if target.startswith(".") or "%" in target:
             continue  # .PHONY, .SUFFIXES, old-style suffix rules, pattern rules
         if target in ("all", "default"):
-            prerequisites = line[rule.end():].split(";", 1)[0].split()
-            target = prerequisites[0] if prerequisites else ""
+            prerequisites = _words(line[rule.end():].split(";", 1)[0], assignments)
+            programs = [p for p in prerequisites if not p.endswith((".o", ".a", ".so")) and ".so." not in p]
+            target = programs[0] if programs else ""
+        else:
+            words = _words(target, assignments)
+            target = words[0] if len(words) == 1 else ""
         if not target or "$" in target or target.endswith((".o", ".a", ".so")) or "/" in target:
             return None
         return number, target
     return None
+
+
+def _words(text: str, assignments: dict[str, str], depth: int = 0) -> list[str]:
+    """The words of ``text`` with ``$(VAR)`` references to the Makefile's assignments replaced
+    (recursively, a few levels); a reference to anything else is left as it is."""
+    words: list[str] = []
+    for word in text.split():
+        ref = _VAR_REF.fullmatch(word)
+        if ref and ref.group(1) in assignments and depth < 5:
+            words += _words(assignments[ref.group(1)], assignments, depth + 1)
+        else:
+            words.append(word)
+    return words
 
 
 def link_inputs(lines: list[str]) -> list[tuple[int, str, str]]:

@@ -52,7 +52,8 @@ def test_allow_of_an_unknown_entry_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_dev_outputs_of_inputs_are_forbidden(tmp_path: Path) -> None:
-    """"@dev" stands for the dev outputs of the package's inputs (here glibc.dev)."""
+    """"@dev" stands for the dev outputs of the package (a make-style package has one: it
+    propagates the others) and of its inputs (here glibc.dev)."""
     project = copy_example("hello-c", tmp_path)
     toml = project / "nixbuild.toml"
     toml.write_text(toml.read_text().replace('builder = "c"', 'builder = "c"\ninputs = ["glibc"]'))
@@ -62,7 +63,9 @@ def test_dev_outputs_of_inputs_are_forbidden(tmp_path: Path) -> None:
     by_entry = {item["entry"]: item["paths"] for item in resolved}
     glibc_dev = run(["nix-instantiate", "--eval", "--json", str(project / ".nixbuild"),
                      "-A", "pkgs.glibc.dev.outPath"]).stdout.strip().strip('"')
-    assert by_entry["@dev"] == [glibc_dev]
+    own_dev = run(["nix-instantiate", "--eval", "--json", str(project / ".nixbuild"),
+                   "-A", "package.dev.outPath"]).stdout.strip().strip('"')
+    assert sorted(by_entry["@dev"]) == sorted([own_dev, glibc_dev]) and own_dev.endswith("-hello-1.0.0-dev")
     zsh = run(["nix-instantiate", "--eval", "--json", str(project / ".nixbuild"), "-A", "pkgs.zsh.outPath"]).stdout
     assert by_entry["@man"] == [] and by_entry["zsh"] == [zsh.strip().strip('"')]
 

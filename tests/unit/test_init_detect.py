@@ -172,6 +172,10 @@ def test_a_makefile_without_install_target_installs_what_its_first_target_builds
     (".PHONY: all\n%.o: %.c\n\t$(CC) -c $<\nserver: main.o\n", "server"),
     ("OUT := bin\n$(OUT)/app: app.c\n", None),
     ("all:\n\t@echo use ./configure\n", None),
+    # lua's makefile: the library first, then the program, both through variables
+    ("CORE_T=\tliblua.a\nLUA_T=\tlua\nALL_T= $(CORE_T) $(LUA_T)\nall:\t$(ALL_T)\n\ttouch all\n", "lua"),
+    ("PROG = app\n$(PROG): app.o\n", "app"),
+    ("all: $(UNKNOWN)\n", None),
 ])
 def test_the_default_goal_is_the_first_plain_target(makefile: str, goal: str | None) -> None:
     from nixbuild.builders import c
