@@ -41,6 +41,9 @@ class Options:
     make_target: str | None = None  # the build's target instead of the Makefile's first (buildFlags)
     install: tuple[str, ...] = ()  # build-tree files installed instead of `make install` (no install target)
     autoreconf: bool = False  # autoreconfHook: configure is generated from configure.ac before it runs
+    # A tool variable the project's Makefiles assign with flags (lua: AR= ar rcu, CC= gcc -std=gnu99):
+    # (variable, flags), kept after the target's tool in makeFlags.
+    tool_flags: tuple[tuple[str, str], ...] = ()
 
 
 def options(r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ...]) -> Options:
@@ -75,7 +78,29 @@ def options(r: Reader, table: dict[str, Any], root: Path, outputs: tuple[str, ..
         raise r.error((s, "autoreconf"), "the source has no configure.ac (or configure.in) to generate configure from",
                       hint="remove autoreconf, or run it in the directory of configure.ac")
     return Options(make_flags=tuple(make_flags), install_flags=tuple(install_flags), make_target=make_target,
-                   install=tuple(install), autoreconf=autoreconf)
+                   install=tuple(install), autoreconf=autoreconf, tool_flags=tool_flags(src))
+
+
+def tool_flags(src: Path) -> tuple[tuple[str, str], ...]:
+    """The flags the project's Makefiles (the top one, then those one directory down) give a tool
+    variable nixbuild sets in makeFlags: ``AR= ar rcu`` and ``$(AR) $@ $?`` (lua) need ``rcu``
+    after the target's ``ar``, ``CC= gcc -std=gnu99`` its ``-std=gnu99``. A command-line variable
+    replaces the Makefile's whole value, flags included, so they are passed along. Flags that
+    differ between Makefiles, or refer to variables, are not guessed at."""
+    makefiles = [src / n for n in _MAKEFILES if (src / n).is_file()][:1]
+    try:
+        subdirs = sorted(p for p in src.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        subdirs = []
+    makefiles += [m for d in subdirs for m in [d / n for n in _MAKEFILES if (d / n).is_file()][:1]]
+    found: dict[str, set[str]] = {}
+    for makefile in makefiles:
+        for line in _read(makefile).splitlines():
+            assigned = _TOOL_ASSIGN.match(line)
+            if assigned:
+                found.setdefault(assigned.group(1), set()).add(assigned.group(2))
+    return tuple((var, next(iter(flags))) for var, flags in sorted(found.items())
+                 if len(flags) == 1 and "$" not in next(iter(flags)))
 
 
 def _autoconf_input(root: Path) -> Path | None:
@@ -85,7 +110,7 @@ def _autoconf_input(root: Path) -> Path | None:
 def needs_autoreconf(root: Path) -> bool:
     """A tree with configure.ac (or configure.in) but no configure — a checkout, where the
     release tarball would ship the generated script — is built as nixpkgs builds one: with
-    autoreconfHook, which runs ``autoreconf --install --force`` before configure."""
+    autoreconfHook, which runs ``autoreconf --install --force --verbose`` before configure."""
     return _autoconf_input(root) is not None and not (root / "configure").is_file()
 
 
@@ -106,6 +131,7 @@ def render_context(project: Project) -> dict[str, object]:
         "move_outputs": [o for o in drv_outputs if o not in ("out", "dev")],  # dev: stdenv's own moves
         "install_files": list(pkg.options.install),
         "autoreconf": pkg.options.autoreconf,
+        "tool_flags": dict(pkg.options.tool_flags),
     }
 
 
@@ -114,6 +140,8 @@ def render_context(project: Project) -> dict[str, object]:
 
 _MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 _AUTOCONF_INPUTS = ("configure.ac", "configure.in")
+# CC= gcc -std=gnu99, AR = ar rcu: a tool variable nixbuild sets, assigned a program and then flags.
+_TOOL_ASSIGN = re.compile(r"^(CC|CXX|AR|RANLIB|LD|STRIP)\s*[:?]?=\s*[^\s$#]+\s+([^#]*?)\s*(?:#.*)?$")
 _AUTOMAKE_PROGRAMS = re.compile(r"^(bin|sbin)_PROGRAMS\s*\+?=\s*([A-Za-z0-9._+-]+?)(?:\$[({]EXEEXT[)}])?(?:\s|$)")
 # PKG_CHECK_MODULES([VAR], [mod >= 1 mod2]) (its second argument), AC_CHECK_LIB([z], …) (its first),
 # AC_SEARCH_LIBS([function], [ncursesw ncurses]) (its second).

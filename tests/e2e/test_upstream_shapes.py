@@ -18,7 +18,10 @@ one line and its documented exit code. Never an exit-0 image that does not start
   program installed into the bin directory by name), with the `c` builder;
 - tinytop: htop from git (configure.ac, Makefile.am and m4/ but no configure;
   ncursesw through PKG_CHECK_MODULES; SYSCONFDIR compiled into the program; a
-  libtool shared library of its own), with the `c` builder.
+  libtool shared library of its own), with the `c` builder;
+- tinylua: lua from git (lower-case `makefile` without install target, its
+  default goal reached through variables, `CC= gcc -std=gnu99 -D…` and
+  `AR= ar rcu` whose flags the build needs), with the `c` builder.
 """
 
 from __future__ import annotations
@@ -316,3 +319,30 @@ def test_htop_shaped_checkout_is_autoreconfed_and_its_program_reads_its_sysconfd
         ours = {n.rpartition("3.4.1")[2] for n in names if n.startswith("tinytop-")}  # cross: tinytop-<triple>-3.4.1
         assert ours == {"-bin", "-lib", ""}  # out: the rc file
         assert not [n for n in names if n.endswith("-dev") or "autoreconf" in n or "libtool" in n]
+
+
+# -- lua ----------------------------------------------------------------------------
+
+TINYLUA_TEST = """[[test]]
+name = "evaluates"
+args = ["-e", "6*7 + 2^10 - (1)"]
+stdout = "^1065$"
+"""
+
+
+def test_lua_shaped_makefile_keeps_its_tools_flags(tmp_path: Path) -> None:
+    """init finds the program through `all: $(ALL_T)` (the library comes first); the build keeps
+    the makefile's `AR= ar rcu` and `CC= gcc … -D…` flags after the target's tools (without
+    them `ar libtl.a …` fails and tl.h refuses to compile); the image runs on both targets."""
+    root = copy("tinylua", tmp_path)
+    init(root)
+    project = config.load(root)
+    assert (project.package.builder, project.package.program) == ("c", "tinylua")
+    assert dict(project.package.options.tool_flags) == {"AR": "rcu", "CC": "-std=gnu99 -DTL_MAXDEPTH=200"}
+    add(root, TINYLUA_TEST)
+    for target in TARGETS:
+        result = nixbuild("image", "-t", target, "--json", "-C", str(root))
+        assert result.returncode == 0, result.stderr
+        report = result.json()
+        assert report["proof"]["passed"] is True and [t["passed"] for t in report["tests"]] == [True]
+        assert run_image(Path(report["image"]), tmp_path / f"run-{target}", ["-e", "(2+3)*4"], target=target) == "20\n"

@@ -108,3 +108,28 @@ def test_autoreconf_without_configure_ac_is_one_line(tmp_path: Path) -> None:
         config.load(tmp_path)
     assert info.value.message == ("nixbuild.toml:3: package.autoreconf: the source has no configure.ac "
                                   "(or configure.in) to generate configure from")
+
+
+@pytest.mark.parametrize(("makefiles", "expected"), [
+    ({"makefile": "CC= gcc -std=gnu99\nAR= ar rcu\nRANLIB= ranlib\n"}, {"AR": "rcu", "CC": "-std=gnu99"}),
+    ({"Makefile": "all:\n\tcd src && $(MAKE)\n", "src/Makefile": "AR = ar rc # create\n"}, {"AR": "rc"}),
+    ({"Makefile": "AR = ar\nCC ?= cc\n"}, {}),  # the tool alone: nothing to keep
+    ({"Makefile": "CC = gcc $(MYFLAGS)\n"}, {}),  # refers to variables: not guessed at
+    ({"a/Makefile": "AR = ar rc\n", "b/Makefile": "AR = ar rcs\n"}, {}),  # Makefiles disagree
+    ({"Makefile": "\t$(AR) rcs $@ $^\n"}, {}),  # flags in the recipe: AR alone is the tool
+])
+def test_tool_flags_of_the_makefiles_are_kept(tmp_path: Path, makefiles: dict[str, str], expected: dict[str, str]) -> None:
+    from nixbuild.builders import c
+    for name, text in makefiles.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert dict(c.tool_flags(tmp_path)) == expected
+
+
+def test_tool_flags_follow_the_targets_tool_in_make_flags(tmp_path: Path) -> None:
+    (tmp_path / "nixbuild.toml").write_text('[package]\nname = "a"\n')
+    (tmp_path / "makefile").write_text('AR= ar rcu\nCC= gcc -std=gnu99 -DX="a b"\n')
+    text = _c_package_nix(tmp_path)
+    assert '    ("AR=${stdenv.cc.targetPrefix}ar " + "rcu")\n' in text
+    assert '    ("CC=${stdenv.cc.targetPrefix}cc " + "-std=gnu99 -DX=\\"a b\\"")\n' in text
+    assert '    "RANLIB=${stdenv.cc.targetPrefix}ranlib"\n' in text
