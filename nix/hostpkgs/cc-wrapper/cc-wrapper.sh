@@ -28,18 +28,25 @@ isShared=0
 # → libNAME.so, or a store .so given by path).
 libDirs=()
 declare -A libs=()
+named=() # the NAMEs of -lNAME, as the link names them
 prev=""
 for arg in "$@"; do
     case "$prev" in
         -L) libDirs+=("$arg") ;;
-        -l) libs["lib$arg.so"]=1 ;;
+        -l)
+            libs["lib$arg.so"]=1
+            named+=("$arg")
+            ;;
     esac
     case "$arg" in
         -c | -S | -E | -M | -MM) dontLink=1 ;;
         -static | -static-pie) isStatic=1 ;;
         -shared) isShared=1 ;;
         -L?*) libDirs+=("${arg#-L}") ;;
-        -l?*) libs["lib${arg#-l}.so"]=1 ;;
+        -l?*)
+            libs["lib${arg#-l}.so"]=1
+            named+=("${arg#-l}")
+            ;;
         "${NIX_STORE:-/nix/store}"/*.so | "${NIX_STORE:-/nix/store}"/*.so.*)
             libDirs+=("${arg%/*}")
             libs["${arg##*/}"]=1
@@ -80,6 +87,32 @@ if [ "$dontLink" = 0 ]; then
             *) extraAfter+=("-Wl,$f") ;;
         esac
         i=$((i + 1))
+    done
+    # nixpkgs' compilers search only the store: a library the link names is
+    # on the -L path (the inputs' lib/, added by their setup, or the
+    # project's own directories), or it is the C library's or the
+    # compiler's own. The host driver would also search the host's library
+    # directories (/usr/lib/<multiarch>, where Debian's -dev packages put
+    # libz.so …): a library found only there fails as ld fails in nixpkgs,
+    # so that a forgotten input fails the link (and configure's checks) here
+    # too, instead of linking a library the image will not have.
+    for name in "${named[@]}"; do
+        case "$name" in
+            c | m | pthread | dl | rt | util | resolv | anl | mvec | BrokenLocale | c_nonshared) continue ;;
+            gcc | gcc_s | gcc_eh | stdc++ | stdc++fs | supc++ | atomic | gomp | quadmath | ssp | ssp_nonshared) continue ;;
+            asan | ubsan | tsan | lsan | hwasan | itm | :*) continue ;;
+        esac
+        found=
+        for dir in "${libDirs[@]}"; do
+            if [ -e "$dir/lib$name.so" ] || [ -e "$dir/lib$name.a" ]; then
+                found=1
+                break
+            fi
+        done
+        if [ -z "$found" ]; then
+            echo "ld: cannot find -l$name: No such file or directory (hostpkgs: only the -L path of the inputs and the project is searched, as in nixpkgs; the host's lib$name.so is not used)" >&2
+            exit 1
+        fi
     done
     if [ "$isStatic" = 0 ]; then
         libcLib=@libcLib@
