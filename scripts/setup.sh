@@ -33,7 +33,7 @@ APT_PACKAGES=(
   # hostpkgs' autoconf, automake, libtool (libtoolize, m4) and gettext (autopoint):
   # autoreconfHook, for checkouts without configure; the tests' autotools project
   # also generates its configure as a release would ship it
-  autoconf automake libtool autopoint m4
+  autoconf automake libtool gettext autopoint m4
 )
 # Foreign Debian architectures (multiarch: their libraries install beside the
 # host's) and what nixbuild needs from them: Rust's standard library for
