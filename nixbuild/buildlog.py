@@ -66,22 +66,25 @@ def _make_flags(log: str) -> dict[str, str]:
     return flags
 
 
-def _inputs_hint(what: str, provider: str | None) -> str:
+def _inputs_hint(what: str, provider: str | None, where: str) -> str:
     example = f'inputs = ["{provider}"]' if provider else 'inputs = ["PACKAGE"]'
-    return (f"add the package that provides {what} to [package] inputs in nixbuild.toml ({example}): a hermetic "
-            "build sees only the package set's headers and libraries, never the host's")
+    return (f"add the package that provides {what} to [package] inputs in nixbuild.toml ({example}): {where} "
+            "sees only the package set's headers and libraries, never the host's")
 
 
-def _missing_input(log: str) -> Explanation | None:
+def missing_input(log: str, where: str = "a hermetic build") -> Explanation | None:
+    """The header or library the build could not find, if that is how it failed; ``where``
+    names what sees only the package set's (a hermetic build, the nix-shell)."""
     header = _NO_HEADER.search(log)
     if header is not None:
         name = header.group("header")
-        return Explanation(f"the build cannot find the header {name}", _inputs_hint(name, providers.of_header(name)))
+        return Explanation(f"the build cannot find the header {name}",
+                           _inputs_hint(name, providers.of_header(name), where))
     library = _NO_LIBRARY.search(log)
     if library is not None:
         name = library.group("lib")
         return Explanation(f"the link cannot find the library -l{name} (lib{name}.so)",
-                           _inputs_hint(f"lib{name}", providers.of_link_name(name)))
+                           _inputs_hint(f"lib{name}", providers.of_link_name(name), where))
     return None
 
 
@@ -91,7 +94,7 @@ def explain(log: str) -> Explanation | None:
         return Explanation(own[-1].group("message"), own[-1].group("hint"))
     program = missing_program(log)
     if program is None:
-        return _missing_input(log)
+        return missing_input(log)
     variable = TOOL_VARIABLES.get(program)
     if variable is None:
         return Explanation(

@@ -581,10 +581,13 @@ class Nix:
         if result.returncode != 0:
             # The environment was built by realise_shell: this is the command's own failure.
             lines = [_ANSI.sub("", l) for l in tail]
+            from nixbuild import buildlog  # failures only
+            missing = buildlog.missing_input("\n".join(lines), where="the nix-shell")
             raise BuildCommandError(
-                f"the build command failed in nix-shell (exit {result.returncode}): {command}; "
-                f"its output is in {log_file}",
-                hint="run `nixbuild shell` to debug it interactively, or re-run with -v to see the output as it comes",
+                f"the build command failed in nix-shell (exit {result.returncode}): {command}"
+                + (f": {missing.message}" if missing else "") + f"; its output is in {log_file}",
+                hint=(missing.hint + "; " if missing else "")
+                + "run `nixbuild shell` to debug it interactively, or re-run with -v to see the output as it comes",
                 details="\n".join(lines) or None,
             )
 

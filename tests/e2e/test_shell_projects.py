@@ -114,10 +114,25 @@ def test_zpipe_without_the_input_names_the_library_to_add(tmp_path: Path) -> Non
     result = nixbuild("image", "-C", str(root))
     assert result.returncode == 5, result.stderr
     error = next(line for line in result.stderr.splitlines() if line.startswith("nixbuild: error:"))
+    # As in a nixpkgs shell: the compiler links only the inputs' libraries, not the host's libz.so.
+    assert error.startswith("nixbuild: error: the build command failed in nix-shell (exit 2): make CC=$CC: the "
+                            "link cannot find the library -lz (libz.so); its output is in ")
+    assert 'inputs = ["zlib"]): the nix-shell sees only the package set' in error
+    assert "Traceback" not in result.stderr
+    assert not list((root / "nixbuild-result").rglob("*.oci"))
+
+
+def test_an_artifact_linked_past_the_shells_compiler_is_refused_by_the_fix_up(tmp_path: Path) -> None:
+    """A build that calls the host's compiler by path links the host's libz.so; the fix-up finds
+    no input that provides libz.so.1 and names the one to add (exit 5), never an image."""
+    root = project("zpipe", tmp_path, ZPIPE.replace('inputs = ["zlib"]', "inputs = []").replace(
+        'build = "make CC=$CC"', 'build = "make CC=/usr/bin/gcc"'))
+    result = nixbuild("image", "-C", str(root))
+    assert result.returncode == 5, result.stderr
+    error = next(line for line in result.stderr.splitlines() if line.startswith("nixbuild: error:"))
     assert error.startswith("nixbuild: error: bin/zpipe needs libz.so.1, which neither the artifact nor "
                             "[package] inputs provide")
     assert 'e.g. inputs = ["zlib"]' in error
-    assert "Traceback" not in result.stderr
     assert not list((root / "nixbuild-result").rglob("*.oci"))
 
 
