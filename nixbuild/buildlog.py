@@ -34,6 +34,13 @@ _NO_HEADER = re.compile(r"fatal error: (?P<header>[^:\s]+): No such file or dire
 # ld: "/usr/bin/ld: cannot find -lz" (binutils ≥ 2.39 adds ": No such file or directory")
 _NO_LIBRARY = re.compile(r"\bld(?:\.\w+)?: cannot find -l(?P<lib>[^\s:]+)")
 
+# pkg-config through PKG_CHECK_MODULES: "No package 'ncursesw' found" (freedesktop pkg-config),
+# "Package 'ncursesw', required by 'virtual:world', not found" (pkgconf, Debian's and nixpkgs').
+_NO_MODULE = re.compile(r"No package '(?P<module>[^'\s]+)' found"
+                        r"|Package '(?P<pkgconf>[^'\s]+)', required by '[^']*', not found")
+# autoconf: "configure: error: cannot find required curses/ncurses library"
+_CONFIGURE_ERROR = re.compile(r"^configure: error: (?P<message>.+?)\s*$", re.MULTILINE)
+
 # A program a Makefile may name directly → the make variable nixbuild sets to the target's one.
 TOOL_VARIABLES = {
     "gcc": "CC", "cc": "CC", "clang": "CC",
@@ -85,6 +92,20 @@ def missing_input(log: str, where: str = "a hermetic build") -> Explanation | No
         name = library.group("lib")
         return Explanation(f"the link cannot find the library -l{name} (lib{name}.so)",
                            _inputs_hint(f"lib{name}", providers.of_link_name(name), where))
+    module = _NO_MODULE.search(log)
+    if module is not None:
+        name = module.group("module") or module.group("pkgconf")
+        return Explanation(f"pkg-config cannot find the module {name}",
+                           _inputs_hint(f"{name}.pc", providers.of_pkg_config_module(name), where))
+    configure = _CONFIGURE_ERROR.search(log)
+    if configure is not None:
+        # A library configure looked for, named in its message (htop: "curses/ncurses library").
+        words = re.split(r"[^A-Za-z0-9+_.-]+", configure.group("message"))
+        attr = next((a for w in words for a in (providers.of_link_name(w.removeprefix("lib")),
+                                                  providers.of_pkg_config_module(w)) if a), None)
+        if attr is not None:
+            return Explanation(f"configure: {configure.group('message')}",
+                               f"if the package set's {attr} is what it looks for, " + _inputs_hint(attr, attr, where))
     return None
 
 

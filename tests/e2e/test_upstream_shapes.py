@@ -334,3 +334,19 @@ def test_lua_shaped_makefile_keeps_its_tools_flags(tmp_path: Path) -> None:
         report = result.json()
         assert report["proof"]["passed"] is True and [t["passed"] for t in report["tests"]] == [True]
         assert run_image(Path(report["image"]), tmp_path / f"run-{target}", ["-e", "(2+3)*4"], target=target) == "20\n"
+
+
+def test_htop_shaped_checkout_without_its_input_names_it(tmp_path: Path) -> None:
+    """Without inputs = ["ncurses"], as with real nixpkgs: configure's PKG_CHECK_MODULES finds no
+    ncursesw (the host's is not the package set's): exit 5, one line naming the input. Never an image."""
+    root = copy("tinytop", tmp_path)
+    init(root)
+    toml = root / "nixbuild.toml"
+    toml.write_text(toml.read_text().replace('inputs = ["ncurses"]\n', ""))
+    for target in TARGETS:
+        result = nixbuild("image", "-t", target, "-C", str(root))
+        assert result.returncode == 5, result.stderr
+        line = assert_one_error_line(result.stderr)
+        assert "failed: pkg-config cannot find the module ncursesw (hint: add the package that provides ncursesw.pc " \
+               'to [package] inputs in nixbuild.toml (inputs = ["ncurses"])' in line, line
+    assert images(root) == []

@@ -59,6 +59,28 @@ def test_a_missing_header_or_library_names_the_input_to_add(line: str, message: 
     assert explained.hint.startswith("add the package that provides ") and f"({example})" in explained.hint
 
 
+@pytest.mark.parametrize(("log", "message", "example"), [
+    # htop's own curses search (AC_SEARCH_LIBS over a list of names)
+    ("checking for keypad in -lcurses... no\nconfigure: error: cannot find required curses/ncurses library\n",
+     "configure: cannot find required curses/ncurses library", 'inputs = ["ncurses"]'),
+    # PKG_CHECK_MODULES([CURSES], [ncursesw >= 6])
+    ("checking for CURSES... no\nconfigure: error: Package requirements (ncursesw >= 6) were not met:\n\n"
+     "No package 'ncursesw' found\n", "pkg-config cannot find the module ncursesw", 'inputs = ["ncurses"]'),
+    ("configure: error: Package requirements (ncursesw >= 6) were not met:\n"
+     "Package 'ncursesw', required by 'virtual:world', not found\n",
+     "pkg-config cannot find the module ncursesw", 'inputs = ["ncurses"]'),
+    ("configure: error: libevent not found\n", "configure: libevent not found", 'inputs = ["libevent"]'),
+])
+def test_a_configure_check_that_fails_names_the_input(log: str, message: str, example: str) -> None:
+    explained = buildlog.explain(log)
+    assert explained is not None and explained.message == message
+    assert f"({example})" in explained.hint
+
+
+def test_a_configure_error_naming_no_library_is_not_explained() -> None:
+    assert buildlog.explain("configure: error: C compiler cannot create executables\n") is None
+
+
 def test_the_generated_codes_own_line_is_the_explanation() -> None:
     log = ("Running phase: installPhase\nnixbuild: the Makefile has no install target, and the build made no "
            "program 'pigz' (looked in ./) (hint: set [package] program to the file the build makes)\n")
