@@ -78,3 +78,29 @@ def test_init_on_the_cmake_example_decides_what_its_config_says(tmp_path: Path) 
     assert any("project(hello-cmake VERSION 1.0.0)" in e for e in decided["evidence"])
     written = config.load(project)
     assert (written.package.builder, written.package.program) == (original.package.builder, original.package.program)
+
+
+@pytest.mark.parametrize("target", ["x86_64-linux", "aarch64-linux"])
+def test_a_program_that_compiles_its_data_directory_in_is_built_and_finds_its_data(tmp_path: Path, target: str) -> None:
+    """The program refers to `out` (CMAKE_INSTALL_FULL_DATADIR compiled in, as many programs do
+    for their data files) while `out` is the output stdenv would make propagate `bin` if the
+    derivation had no `dev`: a cycle Nix refuses. With `dev` it builds; `out` is in the image
+    because the program refers to it, and the program reads its data file there."""
+    project = copy_example("hello-cmake", tmp_path)
+    (project / "greeting.txt").write_text("Greetings from the data directory\n")
+    cmake_lists = project / "CMakeLists.txt"
+    cmake_lists.write_text(cmake_lists.read_text()
+                           + 'target_compile_definitions(hello-cmake PRIVATE "DATADIR=\\"${CMAKE_INSTALL_FULL_DATADIR}\\"")\n'
+                           + "install(FILES greeting.txt DESTINATION ${CMAKE_INSTALL_DATADIR}/hello-cmake)\n")
+    main = project / "src" / "main.cpp"
+    main.write_text(main.read_text().replace("#include <iostream>", "#include <fstream>\n#include <iostream>").replace(
+        "    return 0;",
+        '    std::ifstream data(DATADIR "/hello-cmake/greeting.txt");\n'
+        "    std::string line;\n"
+        "    if (!std::getline(data, line)) return 1;\n"
+        "    std::cout << line << std::endl;\n"
+        "    return 0;"))
+    result = nixbuild("image", "-C", str(project), "-t", target, "--json")
+    assert result.returncode == 0, result.stderr
+    out = run_image(Path(result.json()["image"]), tmp_path / "run", ["data"], target=target)
+    assert out == "Hello, data, from a CMake library!\nGreetings from the data directory\n"
