@@ -59,6 +59,17 @@ def add(root: Path, text: str) -> None:
     toml.write_text(toml.read_text() + "\n" + text)
 
 
+def image_and_run(root: Path, tmp_path: Path, target: str, args: list[str]) -> tuple[dict, str]:
+    """`nixbuild image` for one target: it succeeds, the proof and the config's [test]s pass;
+    then the image's entrypoint runs with ``args`` (bwrap; qemu-user for aarch64). The report
+    and the program's stdout."""
+    result = nixbuild("image", "-t", target, "--json", "-C", str(root))
+    assert result.returncode == 0, result.stderr
+    report = result.json()
+    assert report["proof"]["passed"] is True and report["tests"] and all(t["passed"] for t in report["tests"])
+    return report, run_image(Path(report["image"]), tmp_path / f"run-{target}", args, target=target)
+
+
 def images(root: Path) -> list[Path]:
     return list((root / "nixbuild-result").rglob("*.oci"))
 
@@ -239,11 +250,7 @@ def test_lz4_shaped_tree_whose_install_runs_make_in_subdirectories(tmp_path: Pat
     assert (project.package.builder, project.package.program) == ("c", "tinylz")
     add(root, TINYLZ_TEST)
     for target in TARGETS:
-        result = nixbuild("image", "-t", target, "--json", "-C", str(root))
-        assert result.returncode == 0, result.stderr
-        report = result.json()
-        assert report["proof"]["passed"] is True and [t["passed"] for t in report["tests"]] == [True]
-        out = run_image(Path(report["image"]), tmp_path / f"run-{target}", ["-b"], target=target)
+        report, out = image_and_run(root, tmp_path, target, ["-b"])
         assert out.startswith("round trip ok: 100000 -> ")
         assert not [p for p in report["store_paths"] if p["path"].endswith(("-dev", "-gcc-host", "-binutils"))]
 
@@ -267,11 +274,7 @@ def test_nnn_shaped_makefile_finds_ncursesw_through_pkg_config(tmp_path: Path) -
     assert (project.package.program, project.package.inputs) == ("widecurses", ("ncurses",))
     add(root, WIDECURSES_TEST)
     for target in TARGETS:
-        result = nixbuild("image", "-t", target, "--json", "-C", str(root))
-        assert result.returncode == 0, result.stderr
-        report = result.json()
-        assert [t["passed"] for t in report["tests"]] == [True]
-        out = run_image(Path(report["image"]), tmp_path / f"run-{target}", [], target=target)
+        report, out = image_and_run(root, tmp_path, target, [])
         assert out.endswith(": U+00E9 bold\n"), out
         assert not [p for p in report["store_paths"] if "pkg-config" in p["path"]]  # a build tool only
 
@@ -297,11 +300,7 @@ def test_htop_shaped_checkout_is_autoreconfed_and_its_program_reads_its_sysconfd
     assert project.package.inputs == ("ncurses",) and project.package.options.autoreconf
     add(root, TINYTOP_TEST)
     for target in TARGETS:
-        result = nixbuild("image", "-t", target, "--json", "-C", str(root))
-        assert result.returncode == 0, result.stderr
-        report = result.json()
-        assert report["proof"]["passed"] is True and [t["passed"] for t in report["tests"]] == [True]
-        out = run_image(Path(report["image"]), tmp_path / f"run-{target}", [], target=target)
+        report, out = image_and_run(root, tmp_path, target, [])
         assert out == "tinytop 3.4.1: cpu [#####-----] 50% U+2588 bold\n", out
         names = {Path(p["path"]).name.split("-", 1)[1] for p in report["store_paths"]}
         ours = {n.rpartition("3.4.1")[2] for n in names if n.startswith("tinytop-")}  # cross: tinytop-<triple>-3.4.1
@@ -329,11 +328,8 @@ def test_lua_shaped_makefile_keeps_its_tools_flags(tmp_path: Path) -> None:
     assert dict(project.package.options.tool_flags) == {"AR": "rcu", "CC": "-std=gnu99 -DTL_MAXDEPTH=200"}
     add(root, TINYLUA_TEST)
     for target in TARGETS:
-        result = nixbuild("image", "-t", target, "--json", "-C", str(root))
-        assert result.returncode == 0, result.stderr
-        report = result.json()
-        assert report["proof"]["passed"] is True and [t["passed"] for t in report["tests"]] == [True]
-        assert run_image(Path(report["image"]), tmp_path / f"run-{target}", ["-e", "(2+3)*4"], target=target) == "20\n"
+        _, out = image_and_run(root, tmp_path, target, ["-e", "(2+3)*4"])
+        assert out == "20\n"
 
 
 def test_htop_shaped_checkout_without_its_input_names_it(tmp_path: Path) -> None:
