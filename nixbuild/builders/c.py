@@ -143,11 +143,8 @@ _AUTOCONF_INPUTS = ("configure.ac", "configure.in")
 # CC= gcc -std=gnu99, AR = ar rcu: a tool variable nixbuild sets, assigned a program and then flags.
 _TOOL_ASSIGN = re.compile(r"^(CC|CXX|AR|RANLIB|LD|STRIP)\s*[:?]?=\s*[^\s$#]+\s+([^#]*?)\s*(?:#.*)?$")
 _AUTOMAKE_PROGRAMS = re.compile(r"^(bin|sbin)_PROGRAMS\s*\+?=\s*([A-Za-z0-9._+-]+?)(?:\$[({]EXEEXT[)}])?(?:\s|$)")
-# PKG_CHECK_MODULES([VAR], [mod >= 1 mod2]) (its second argument), AC_CHECK_LIB([z], …) (its first),
-# AC_SEARCH_LIBS([function], [ncursesw ncurses]) (its second).
-_AC_LIB_CHECK = re.compile(r"\b(PKG_CHECK_MODULES)\(\s*\[?[^],]*\]?\s*,\s*\[?([^])]*)\]?"
-                           r"|\b(AC_CHECK_LIB)\(\s*\[?([A-Za-z0-9_+]+)\]?"
-                           r"|\b(AC_SEARCH_LIBS)\(\s*\[?[^],]*\]?\s*,\s*\[?([^])]*)\]?")
+# The autoconf macros that look for a library; their arguments are read by _m4_args.
+_AC_MACRO = re.compile(r"\b(PKG_CHECK_MODULES|AC_CHECK_LIB|AC_SEARCH_LIBS)\(")
 # An install recipe's destination in bin/: $(PREFIX)/bin/NAME, $(DESTDIR)$(bindir)/NAME, …, also with an
 # executable suffix variable after the name ($(DESTDIR)$(bindir)/lz4$(EXT), $(EXEEXT)).
 _INSTALLS_BIN = re.compile(
@@ -341,27 +338,48 @@ def _automake_program(root: Path, evidence: list[str]) -> str | None:
 def autoconf_inputs(text: str) -> list[tuple[int, str, str]]:
     """(line, what configure.ac checks, package-set attribute) for each library configure.ac
     looks for that a package-set input provides: ``PKG_CHECK_MODULES([X], [ncursesw >= 6])``
-    → ``ncurses``, ``AC_CHECK_LIB([z], …)`` or ``AC_SEARCH_LIBS([f], [ncursesw ncurses])`` →
-    the first library of the list the package set has."""
+    (also written over several lines, as tmux writes it) → ``ncurses``, ``AC_CHECK_LIB([z], …)``
+    or ``AC_SEARCH_LIBS([f], [ncursesw ncurses])`` → the first library of the list the package
+    set has. Only the macro's own argument is read, never its actions."""
+    # Comment lines become empty, so that line numbers stay those of the file.
+    text = "\n".join("" if line.lstrip().startswith(("dnl", "#")) else line for line in text.splitlines())
     found: list[tuple[int, str, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.lstrip().startswith(("dnl", "#")):
-            continue
-        for match in _AC_LIB_CHECK.finditer(line):
-            macro, args = [g for g in match.groups() if g is not None][:2]
-            if macro == "PKG_CHECK_MODULES":
-                names = [w for w in re.split(r"[\s,]+", args) if re.match(r"[A-Za-z]", w)]
-                pairs = [(f"pkg-config module {n}", providers.of_pkg_config_module(n)) for n in names]
-            else:
-                names = args.split()
-                pairs = [(f"{macro} -l{n}", None if n in providers.LIBC else providers.of_link_name(n)) for n in names]
-            for what, attr in pairs:
-                if attr is not None:
-                    if all(attr != a for _, _, a in found):
-                        found.append((number, what, attr))
-                    if macro != "PKG_CHECK_MODULES":
-                        break  # AC_SEARCH_LIBS: the first one found is linked
+    for match in _AC_MACRO.finditer(text):
+        macro, args = match.group(1), _m4_args(text, match.end())
+        number = text.count("\n", 0, match.start()) + 1
+        if macro == "PKG_CHECK_MODULES":
+            names = [w for w in re.split(r"[\s,]+", args[1] if len(args) > 1 else "") if re.match(r"[A-Za-z]", w)]
+            pairs = [(f"pkg-config module {n}", providers.of_pkg_config_module(n)) for n in names]
+        else:
+            libraries = (args[0] if macro == "AC_CHECK_LIB" else args[1] if len(args) > 1 else "").split()
+            pairs = [(f"{macro} -l{n}", None if n in providers.LIBC else providers.of_link_name(n)) for n in libraries]
+        for what, attr in pairs:
+            if attr is not None:
+                if all(attr != a for _, _, a in found):
+                    found.append((number, what, attr))
+                if macro != "PKG_CHECK_MODULES":
+                    break  # AC_SEARCH_LIBS: the first one found is linked
     return found
+
+
+def _m4_args(text: str, start: int) -> list[str]:
+    """The arguments of the m4 macro call whose ``(`` ends at ``start``: split on commas outside
+    quotes ([…]) and parentheses, each with its outer quotes and blanks removed."""
+    args, depth, current = [], 0, []
+    for char in text[start:]:
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            if depth == 0:
+                break  # the call's closing parenthesis
+            depth -= 1
+        elif char == "," and depth == 0:
+            args.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    args.append("".join(current))
+    return [a.strip().removeprefix("[").removesuffix("]").strip() for a in args]
 
 
 def default_goal(lines: list[str]) -> tuple[int, str] | None:

@@ -119,9 +119,13 @@ def test_a_checkout_without_configure_is_an_autoreconf_c_project(tmp_path: Path)
     ("[openssl >= 1.1 zlib]", ["openssl", "zlib"]),
     ("[libevent_core >= 2.0]", ["libevent"]),
     ("[gtk+-3.0]", []),  # not a library the package-set table knows: no guess
+    # tmux's shape: over several lines, with actions that name other things
+    ("\n\tLIBEVENT_CORE,\n\t[libevent_core >= 2],\n\t[found_libevent=yes],\n"
+     "\t[AC_MSG_ERROR([zlib and openssl are not what this checks])]\n", ["libevent"]),
 ])
 def test_pkg_check_modules_names_the_inputs(tmp_path: Path, modules: str, inputs: list[str]) -> None:
-    tree(tmp_path, {"configure.ac": f"AC_INIT([t], [1.0])\nPKG_CHECK_MODULES([DEPS], {modules})\n",
+    args = modules if modules.startswith("\n") else f"[DEPS], {modules}"
+    tree(tmp_path, {"configure.ac": f"AC_INIT([t], [1.0])\nPKG_CHECK_MODULES({args})\n",
                     "Makefile.am": "bin_PROGRAMS = t\n"})
     decision = init.decide(tmp_path)
     assert decision.detection.package.get("inputs", []) == inputs
