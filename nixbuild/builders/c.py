@@ -87,20 +87,23 @@ def tool_flags(src: Path) -> tuple[tuple[str, str], ...]:
     after the target's ``ar``, ``CC= gcc -std=gnu99`` its ``-std=gnu99``. A command-line variable
     replaces the Makefile's whole value, flags included, so they are passed along. Flags that
     differ between Makefiles, or refer to variables, are not guessed at."""
-    makefiles = [src / n for n in _MAKEFILES if (src / n).is_file()][:1]
     try:
         subdirs = sorted(p for p in src.iterdir() if p.is_dir() and not p.name.startswith("."))
     except OSError:
         subdirs = []
-    makefiles += [m for d in subdirs for m in [d / n for n in _MAKEFILES if (d / n).is_file()][:1]]
     found: dict[str, set[str]] = {}
-    for makefile in makefiles:
+    for makefile in filter(None, map(_makefile, [src, *subdirs])):
         for line in _read(makefile).splitlines():
             assigned = _TOOL_ASSIGN.match(line)
             if assigned:
                 found.setdefault(assigned.group(1), set()).add(assigned.group(2))
     return tuple((var, next(iter(flags))) for var, flags in sorted(found.items())
                  if len(flags) == 1 and "$" not in next(iter(flags)))
+
+
+def _makefile(directory: Path) -> Path | None:
+    """The Makefile make reads in ``directory`` (GNUmakefile, makefile, Makefile, in make's order)."""
+    return next((directory / n for n in _MAKEFILES if (directory / n).is_file()), None)
 
 
 def _autoconf_input(root: Path) -> Path | None:
@@ -182,7 +185,7 @@ def host_missing(target: object) -> tuple[str, ...]:
 def detect(root: Path) -> Detection | None:
     """A tree with a Makefile (or an autotools ``configure``) is a ``c`` project:
     stdenv runs ``configure --prefix=$out`` when there is one, then make and make install."""
-    makefile = next((root / n for n in _MAKEFILES if (root / n).is_file()), None)
+    makefile = _makefile(root)
     configure = root / "configure"
     ac = _autoconf_input(root)
     if makefile is None and not configure.is_file() and ac is None:
@@ -191,25 +194,25 @@ def detect(root: Path) -> Detection | None:
     name = version = program = None
     package: dict[str, Any] = {"outputs": list(DEFAULT_OUTPUTS)}
     if configure.is_file() or ac is not None:
+        ac_name, ac_text = (ac.name, _read(ac)) if ac is not None else ("", "")
         if configure.is_file():
             evidence.append("configure: an autotools configure script (stdenv runs it with --prefix=$out)")
         else:
-            evidence.append(f"{ac.name}: an autotools project without configure (autoreconfHook generates it, "  # type: ignore[union-attr]
+            evidence.append(f"{ac_name}: an autotools project without configure (autoreconfHook generates it, "
                             "then stdenv runs it with --prefix=$out)")
-        ac_text = _read(ac) if ac is not None else ""
         found = _AC_INIT.search(ac_text)
         if found:
             name, version = found.group(1).strip(), found.group(2).strip()
             name = name if _PLAIN.match(name) else None
             if _PLAIN.match(version):
-                evidence.append(f"{ac.name}: AC_INIT({name}, {version})")  # type: ignore[union-attr]
+                evidence.append(f"{ac_name}: AC_INIT({name}, {version})")
             else:
-                evidence.append(f"{ac.name}: AC_INIT({name}, …): its version is computed by m4: edit version")  # type: ignore[union-attr]
+                evidence.append(f"{ac_name}: AC_INIT({name}, …): its version is computed by m4: edit version")
                 version = None
         if ac is not None:
             checks = autoconf_inputs(ac_text)
             for number, what, attr in checks:
-                evidence.append(f"{ac.name}:{number}: {what}: inputs = [\"{attr}\"] (the package set's {attr})")
+                evidence.append(f"{ac_name}:{number}: {what}: inputs = [\"{attr}\"] (the package set's {attr})")
             if checks:
                 package["inputs"] = list(dict.fromkeys(attr for _, _, attr in checks))
         program = _automake_program(root, evidence)
@@ -289,7 +292,7 @@ def _expanded(text: str, variables: dict[str, str]) -> str | None:
         unknown = unknown or ref.group(1) not in variables
         return variables.get(ref.group(1), "")
 
-    result = re.sub(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]", value, text)
+    result = _VAR_REF.sub(value, text)
     return None if unknown else result
 
 
@@ -308,7 +311,7 @@ def _installed_by_sub_make(root: Path, makefile: Path, lines: list[str], variabl
         directory = _expanded(found.group(1) or found.group(2), variables)
         if directory is None or "$" in directory or directory.startswith("/") or ".." in directory.split("/"):
             continue
-        sub = next((root / directory / n for n in _MAKEFILES if (root / directory / n).is_file()), None)
+        sub = _makefile(root / directory)
         if sub is None:
             continue
         sub_lines = _read(sub).splitlines()

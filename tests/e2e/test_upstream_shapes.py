@@ -70,6 +70,17 @@ def image_and_run(root: Path, tmp_path: Path, target: str, args: list[str]) -> t
     return report, run_image(Path(report["image"]), tmp_path / f"run-{target}", args, target=target)
 
 
+def refused_without_input(root: Path, targets: tuple[str, ...], expected: str) -> None:
+    """`nixbuild image` for each target fails as a build failure (exit 5) with one error line
+    holding ``expected``, and no image is left."""
+    for target in targets:
+        result = nixbuild("image", "-t", target, "-C", str(root))
+        assert result.returncode == 5, result.stderr
+        line = assert_one_error_line(result.stderr)
+        assert expected in line, line
+    assert images(root) == []
+
+
 def images(root: Path) -> list[Path]:
     return list((root / "nixbuild-result").rglob("*.oci"))
 
@@ -118,13 +129,9 @@ def test_pigz_shaped_makefile_without_the_input_names_it(tmp_path: Path) -> None
     toml = root / "nixbuild.toml"
     toml.write_text(toml.read_text().replace('inputs = ["zlib"]\n', "").replace(
         '"aarch64-linux"]', '"aarch64-linux", "riscv64-linux"]'))
-    for target in (*TARGETS, "riscv64-linux"):
-        result = nixbuild("image", "-t", target, "-C", str(root))
-        assert result.returncode == 5, result.stderr
-        line = assert_one_error_line(result.stderr)
-        assert "failed: the link cannot find the library -lz (libz.so) (hint: add the package that provides libz " \
-               'to [package] inputs in nixbuild.toml (inputs = ["zlib"])' in line, line
-    assert images(root) == []
+    refused_without_input(root, (*TARGETS, "riscv64-linux"),
+                          "failed: the link cannot find the library -lz (libz.so) (hint: add the package that "
+                          'provides libz to [package] inputs in nixbuild.toml (inputs = ["zlib"])')
 
 
 def test_pigz_shaped_makefile_in_shell_mode(tmp_path: Path) -> None:
@@ -339,10 +346,6 @@ def test_htop_shaped_checkout_without_its_input_names_it(tmp_path: Path) -> None
     init(root)
     toml = root / "nixbuild.toml"
     toml.write_text(toml.read_text().replace('inputs = ["ncurses"]\n', ""))
-    for target in TARGETS:
-        result = nixbuild("image", "-t", target, "-C", str(root))
-        assert result.returncode == 5, result.stderr
-        line = assert_one_error_line(result.stderr)
-        assert "failed: pkg-config cannot find the module ncursesw (hint: add the package that provides ncursesw.pc " \
-               'to [package] inputs in nixbuild.toml (inputs = ["ncurses"])' in line, line
-    assert images(root) == []
+    refused_without_input(root, TARGETS,
+                          "failed: pkg-config cannot find the module ncursesw (hint: add the package that provides "
+                          'ncursesw.pc to [package] inputs in nixbuild.toml (inputs = ["ncurses"])')
